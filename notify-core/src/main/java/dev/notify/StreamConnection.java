@@ -1,0 +1,28 @@
+package dev.notify;
+
+import java.time.Instant;
+
+/**
+ * A handle on one open real-time connection registered with {@link Notify#openStream}.
+ */
+public interface StreamConnection extends AutoCloseable {
+
+    /** A process-unique id for this connection. */
+    String id();
+
+    /** The recipient whose events this connection receives. */
+    String recipient();
+
+    /** When the connection was opened. */
+    Instant openedAt();
+
+    /** The sequence number of the last notification written to this connection, 0 if none. */
+    long lastDeliveredSeq();
+
+    /** Whether the connection is still open. */
+    boolean isOpen();
+
+    /** Closes the connection and its sink; harmless when already closed. */
+    @Override
+    void close();
+}
