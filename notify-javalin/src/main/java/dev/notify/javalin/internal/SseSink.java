@@ -1,0 +1,110 @@
+package dev.notify.javalin.internal;
+
+import dev.notify.StreamEvent;
+import dev.notify.StreamSink;
+import dev.notify.internal.Json;
+import io.javalin.http.Context;
+import jakarta.servlet.ServletOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSE response as a {@link StreamSink}. Frames follow the HTML Living Standard,
+ * "Server-sent events", section 9.2.5 (event stream format): {@code id:}, {@code event:},
+ * {@code data:} lines and a blank line. Event names and ids never hold CR or LF (they are
+ * produced here, not taken from input), and the JSON data is written on one line.
+ */
+final class SseSink implements StreamSink {
+    private static final Logger log = LoggerFactory.getLogger(SseSink.class);
+
+    private final Context ctx;
+    private final ServletOutputStream out;
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private volatile boolean writing;
+
+    SseSink(Context ctx) throws IOException {
+        this.ctx = ctx;
+        this.out = ctx.res().getOutputStream();
+    }
+
+    /** Completes when the stream is closed; Javalin ends the async response then. */
+    CompletableFuture<Void> done() {
+        return done;
+    }
+
+    @Override
+    public void event(StreamEvent event) throws IOException {
+        switch (event.kind()) {
+            case NOTIFICATION -> frame(Long.toString(event.seq()), event.kind().wireName(),
+                    Json.notificationView(event.notification()));
+            case READ, DELETED -> frame(null, event.kind().wireName(), Map.of("notification_id", event.notificationId()));
+            case ALL_READ -> frame(null, event.kind().wireName(), Map.of("count", event.count(), "up_to_seq", event.seq()));
+        }
+    }
+
+    @Override
+    public void heartbeat(Instant now) throws IOException {
+        var data = new LinkedHashMap<String, Object>();
+        data.put("type", "heartbeat");
+        data.put("timestamp", now);
+        frame(null, "heartbeat", data);
+    }
+
+    /** Writes one frame and flushes it to the client. */
+    void frame(String id, String event, Object data) throws IOException {
+        StringBuilder sb = new StringBuilder(256);
+        if (id != null) {
+            sb.append("id: ").append(id).append('\n');
+        }
+        sb.append("event: ").append(event).append('\n');
+        sb.append("data: ").append(Json.write(data)).append("\n\n");
+        write(sb.toString());
+    }
+
+    /** Writes raw event-stream text, e.g. a {@code retry:} field. */
+    void write(String text) throws IOException {
+        if (done.isDone()) {
+            throw new IOException("stream closed");
+        }
+        synchronized (this) {
+            writing = true;
+            try {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IllegalStateException e) {
+                // The async response already completed under us.
+                throw new IOException("stream closed", e);
+            } finally {
+                writing = false;
+            }
+        }
+    }
+
+    @Override
+    public void close(String reason) {
+        if (writing) {
+            // A writer is blocked on a client that stopped reading: end the TCP connection so the
+            // write fails now instead of after the idle timeout.
+            abortConnection();
+        }
+        done.complete(null);
+    }
+
+    private void abortConnection() {
+        try {
+            ServletContextRequest request = ServletContextRequest.getServletContextRequest(ctx.req());
+            if (request != null) {
+                request.getConnectionMetaData().getConnection().getEndPoint().close();
+            }
+        } catch (RuntimeException e) {
+            log.debug("could not abort SSE connection", e);
+        }
+    }
+}

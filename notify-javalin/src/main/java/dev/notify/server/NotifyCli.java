@@ -1,0 +1,183 @@
+package dev.notify.server;
+
+import dev.notify.javalin.JwtAuthenticator;
+import dev.notify.javalin.Principal;
+import dev.notify.internal.Json;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The command line of the fat jar: {@code serve} (the default), {@code token} and {@code send}.
+ * Settings come from the same {@code NOTIFY_*} environment variables as the server.
+ */
+@Command(name = "notify-server", mixinStandardHelpOptions = true, version = "notify 0.1.0",
+        description = "Notifications as a service: inbox API, SSE stream.",
+        subcommands = {NotifyCli.Serve.class, NotifyCli.Token.class, NotifyCli.Send.class})
+public final class NotifyCli implements Callable<Integer> {
+
+    /** Runs the command line and returns its exit code. */
+    public static int run(String... args) {
+        return new CommandLine(new NotifyCli()).execute(args);
+    }
+
+    /** With no subcommand: serve. */
+    @Override
+    public Integer call() throws Exception {
+        return new Serve().call();
+    }
+
+    static ServerConfig config() {
+        return ServerConfig.fromEnvironment(System.getenv());
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Run the server (NOTIFY_PORT, NOTIFY_DB_URL, NOTIFY_DATA_DIR, NOTIFY_JWT_SECRET).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--port", description = "HTTP port; overrides NOTIFY_PORT (default 8080)")
+        Integer port;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            ServerConfig config = config();
+            if (port != null) {
+                config = config.withPort(port);
+            }
+            NotifyServer server = NotifyServer.start(config, System.out);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "notify-shutdown"));
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true,
+            description = "Print a JWT signed with the server's secret (NOTIFY_JWT_SECRET or <data dir>/jwt-secret).")
+    static final class Token implements Callable<Integer> {
+        @Option(names = "--user", required = true, description = "user id, the token's 'sub'")
+        String user;
+
+        @Option(names = "--scope", split = ",", description = "scopes to grant: publish, admin (repeatable)")
+        List<String> scopes = List.of();
+
+        @Option(names = "--ttl", defaultValue = "1h", description = "validity, e.g. 30m, 1h, 7d or PT1H (default 1h)")
+        String ttl;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Duration validity = parseDuration(spec, ttl);
+            String token = JwtAuthenticator.hs256(config().resolveJwtSecret())
+                    .issue(user, new LinkedHashSet<>(scopes), validity);
+            spec.commandLine().getOut().println(token);
+            return 0;
+        }
+    }
+
+    @Command(name = "send", mixinStandardHelpOptions = true,
+            description = "Create a notification through a running server's API (a quick end-to-end test).")
+    static final class Send implements Callable<Integer> {
+        @Option(names = "--user", required = true, split = ",", description = "recipient user id(s)")
+        List<String> users;
+
+        @Option(names = "--title", required = true)
+        String title;
+
+        @Option(names = "--message", defaultValue = "")
+        String message;
+
+        @Option(names = "--type", defaultValue = "notification")
+        String type;
+
+        @Option(names = "--priority", defaultValue = "normal", description = "low, normal, high or urgent")
+        String priority;
+
+        @Option(names = "--link")
+        String link;
+
+        @Option(names = "--server", description = "base URL of the running server (default http://localhost:NOTIFY_PORT)")
+        String server;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ServerConfig config = config();
+            String base = server != null ? server : "http://localhost:" + config.port();
+            String token = JwtAuthenticator.hs256(config.resolveJwtSecret())
+                    .issue("notify-cli", java.util.Set.of(Principal.PUBLISH), Duration.ofMinutes(1));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("recipients", users);
+            body.put("type", type);
+            body.put("title", title);
+            body.put("message", message);
+            body.put("priority", priority);
+            if (link != null) {
+                body.put("link", link);
+            }
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/notifications"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
+                    .build();
+            HttpResponse<String> response;
+            try {
+                response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException e) {
+                spec.commandLine().getErr().println("no server at " + base + ": start one with 'serve' first");
+                return 1;
+            }
+            PrintWriter out = response.statusCode() < 300 ? spec.commandLine().getOut() : spec.commandLine().getErr();
+            out.println(response.body());
+            return response.statusCode() < 300 ? 0 : 1;
+        }
+    }
+
+    /** Parses {@code 30s}, {@code 15m}, {@code 1h}, {@code 7d} or an ISO-8601 duration. */
+    static Duration parseDuration(CommandLine.Model.CommandSpec spec, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            Duration d;
+            if (t.startsWith("p")) {
+                d = Duration.parse(t.toUpperCase(Locale.ROOT));
+            } else {
+                long n = Long.parseLong(t.substring(0, t.length() - 1));
+                d = switch (t.charAt(t.length() - 1)) {
+                    case 's' -> Duration.ofSeconds(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    case 'h' -> Duration.ofHours(n);
+                    case 'd' -> Duration.ofDays(n);
+                    default -> throw new NumberFormatException();
+                };
+            }
+            if (d.isNegative() || d.isZero()) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--ttl must be a positive duration like 30m, 1h, 7d or PT1H but was '" + text + "'");
+        }
+    }
+}

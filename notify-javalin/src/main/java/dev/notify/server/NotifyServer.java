@@ -1,0 +1,108 @@
+package dev.notify.server;
+
+import dev.notify.Notify;
+import dev.notify.javalin.JwtAuthenticator;
+import dev.notify.javalin.NotifyPlugin;
+import io.javalin.Javalin;
+import java.io.PrintStream;
+import java.time.Duration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The standalone server: a {@link Notify} on the configured database, served by Javalin with
+ * {@link NotifyPlugin}. Start it from the CLI ({@link NotifyCli}) or, in tests, with
+ * {@link #start(ServerConfig, PrintStream)}.
+ */
+public final class NotifyServer implements AutoCloseable {
+    private final Notify notify;
+    private final Javalin app;
+    private final JwtAuthenticator authenticator;
+
+    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator) {
+        this.notify = notify;
+        this.app = app;
+        this.authenticator = authenticator;
+    }
+
+    /** Entry point of the fat jar: see {@link NotifyCli}. */
+    public static void main(String[] args) {
+        System.exit(NotifyCli.run(args));
+    }
+
+    /**
+     * Opens the database (migrating it), starts HTTP, and prints where it listens, which database
+     * it uses and which channels are live.
+     *
+     * @param out where the start-up summary goes
+     * @throws dev.notify.NotifyException if the database cannot be opened
+     */
+    public static NotifyServer start(ServerConfig config, PrintStream out) {
+        JwtAuthenticator authenticator = JwtAuthenticator.hs256(config.resolveJwtSecret());
+        Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory());
+        if (config.dbUrl() != null) {
+            builder.jdbcUrl(config.dbUrl());
+        }
+        Notify notify = builder.build();
+        // Idle connections are timed out by Jetty only well after a missed heartbeat, so an open
+        // SSE stream is never cut between two keep-alives.
+        long idleTimeoutMs = config.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(10)).toMillis();
+        Javalin app;
+        try {
+            app = Javalin.create(javalin -> {
+                javalin.startup.showJavalinBanner = false;
+                javalin.jetty.addConnector((server, http) -> {
+                    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                    connector.setHost(config.host());
+                    connector.setPort(config.port());
+                    connector.setIdleTimeout(idleTimeoutMs);
+                    return connector;
+                });
+                javalin.registerPlugin(new NotifyPlugin(plugin -> {
+                    plugin.notify = notify;
+                    plugin.authenticator = authenticator;
+                    plugin.heartbeat = config.heartbeat();
+                }));
+            }).start();
+        } catch (RuntimeException e) {
+            notify.close();
+            throw e;
+        }
+        NotifyServer server = new NotifyServer(notify, app, authenticator);
+        String host = config.host() == null ? "localhost" : config.host();
+        out.println("notify listening on http://" + host + ":" + app.port());
+        out.println("  database: " + notify.databaseDescription());
+        out.println("  channels: in-app live, sse live; email not configured; web push not configured");
+        out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
+                : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
+        out.println("  get one:  java -jar notify-server.jar token --user alice");
+        out.flush();
+        return server;
+    }
+
+    /** The bound HTTP port. */
+    public int port() {
+        return app.port();
+    }
+
+    /** The running {@link Notify}. */
+    public Notify core() {
+        return notify;
+    }
+
+    /** Issues and verifies this server's tokens. */
+    public JwtAuthenticator authenticator() {
+        return authenticator;
+    }
+
+    /** Ends open streams and closes the database, then stops HTTP. */
+    @Override
+    public void close() {
+        // Closing notify first completes every open SSE response, so Jetty's stop does not wait on them.
+        try {
+            notify.close();
+        } finally {
+            app.stop();
+        }
+    }
+}

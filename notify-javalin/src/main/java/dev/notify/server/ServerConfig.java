@@ -1,0 +1,118 @@
+package dev.notify.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The standalone server's settings, read from environment variables with the {@code NOTIFY_}
+ * prefix. Immutable; {@link #fromEnvironment(Map)} validates every value and names the variable
+ * when one is wrong.
+ *
+ * <ul>
+ *   <li>{@code NOTIFY_PORT} — HTTP port, default {@value #DEFAULT_PORT} (0 picks a free one)</li>
+ *   <li>{@code NOTIFY_HOST} — interface to bind, default all</li>
+ *   <li>{@code NOTIFY_DATA_DIR} — where the embedded database and generated secrets live,
+ *       default {@code ./notify-data}</li>
+ *   <li>{@code NOTIFY_DB_URL} — a JDBC URL; default an H2 file database in the data directory</li>
+ *   <li>{@code NOTIFY_JWT_SECRET} — HS256 secret (at least 32 bytes); default a random secret
+ *       generated once and kept in {@code <data dir>/jwt-secret}</li>
+ *   <li>{@code NOTIFY_HEARTBEAT_SECONDS} — SSE keep-alive interval, default 30</li>
+ * </ul>
+ *
+ * @param port          HTTP port
+ * @param host          bind address, or null for all interfaces
+ * @param dataDirectory directory for the embedded database and generated secrets
+ * @param dbUrl         JDBC URL, or null for the embedded H2 default
+ * @param jwtSecret     HS256 secret, or null to use (and create) the one kept in the data directory
+ * @param heartbeat     SSE keep-alive interval
+ */
+public record ServerConfig(int port, String host, Path dataDirectory, String dbUrl, String jwtSecret,
+                           Duration heartbeat) {
+    public static final int DEFAULT_PORT = 8080;
+    static final String SECRET_FILE = "jwt-secret";
+
+    public ServerConfig {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("NOTIFY_PORT must be 0..65535 but was " + port);
+        }
+        Objects.requireNonNull(dataDirectory, "dataDirectory");
+        if (heartbeat.isZero() || heartbeat.isNegative()) {
+            throw new IllegalArgumentException("NOTIFY_HEARTBEAT_SECONDS must be > 0 but was " + heartbeat.toSeconds());
+        }
+    }
+
+    /** Reads the settings from {@code env} (normally {@link System#getenv()}). */
+    public static ServerConfig fromEnvironment(Map<String, String> env) {
+        return new ServerConfig(
+                intVar(env, "NOTIFY_PORT", DEFAULT_PORT),
+                blankToNull(env.get("NOTIFY_HOST")),
+                Path.of(env.getOrDefault("NOTIFY_DATA_DIR", "notify-data")),
+                blankToNull(env.get("NOTIFY_DB_URL")),
+                blankToNull(env.get("NOTIFY_JWT_SECRET")),
+                Duration.ofSeconds(intVar(env, "NOTIFY_HEARTBEAT_SECONDS", 30)));
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(newPort, host, dataDirectory, dbUrl, jwtSecret, heartbeat);
+    }
+
+    /**
+     * The JWT secret: {@code NOTIFY_JWT_SECRET} if set, else the one kept in the data directory,
+     * created (random 256 bits, owner-only permissions) on first use.
+     */
+    public String resolveJwtSecret() {
+        if (jwtSecret != null) {
+            return jwtSecret;
+        }
+        Path file = dataDirectory.resolve(SECRET_FILE);
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).trim();
+            }
+            Files.createDirectories(dataDirectory);
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            Path tmp = Files.createTempFile(dataDirectory, SECRET_FILE, ".tmp");
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            Files.writeString(tmp, secret);
+            try {
+                Files.move(tmp, file);
+            } catch (IOException raced) {
+                Files.deleteIfExists(tmp);
+            }
+            // Another process may have won the race: the file holds the secret everyone uses.
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the JWT secret in " + file.toAbsolutePath(), e);
+        }
+    }
+
+    private static int intVar(Map<String, String> env, String name, int fallback) {
+        String raw = blankToNull(env.get(name));
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number but was '" + raw + "'");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
