@@ -29,31 +29,52 @@ import picocli.CommandLine.Option;
         description = "Notifications as a service: inbox API, SSE stream.",
         subcommands = {NotifyCli.Serve.class, NotifyCli.Token.class, NotifyCli.Send.class})
 public final class NotifyCli implements Callable<Integer> {
+    private final Map<String, String> env;
 
-    /** Runs the command line and returns its exit code. */
+    NotifyCli(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Runs the command line with the process environment and returns its exit code. */
     public static int run(String... args) {
-        return new CommandLine(new NotifyCli()).execute(args);
+        return run(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /**
+     * Runs the command line with the given environment and output streams (for tests and
+     * embedding), and returns its exit code.
+     */
+    public static int run(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new NotifyCli(env));
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
     }
 
     /** With no subcommand: serve. */
     @Override
     public Integer call() throws Exception {
-        return new Serve().call();
+        Serve serve = new Serve();
+        serve.parent = this;
+        return serve.call();
     }
 
-    static ServerConfig config() {
-        return ServerConfig.fromEnvironment(System.getenv());
+    ServerConfig config() {
+        return ServerConfig.fromEnvironment(env);
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Run the server (NOTIFY_PORT, NOTIFY_DB_URL, NOTIFY_DATA_DIR, NOTIFY_JWT_SECRET).")
     static final class Serve implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        NotifyCli parent;
+
         @Option(names = "--port", description = "HTTP port; overrides NOTIFY_PORT (default 8080)")
         Integer port;
 
         @Override
         public Integer call() throws InterruptedException {
-            ServerConfig config = config();
+            ServerConfig config = parent.config();
             if (port != null) {
                 config = config.withPort(port);
             }
@@ -71,6 +92,9 @@ public final class NotifyCli implements Callable<Integer> {
     @Command(name = "token", mixinStandardHelpOptions = true,
             description = "Print a JWT signed with the server's secret (NOTIFY_JWT_SECRET or <data dir>/jwt-secret).")
     static final class Token implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        NotifyCli parent;
+
         @Option(names = "--user", required = true, description = "user id, the token's 'sub'")
         String user;
 
@@ -86,7 +110,7 @@ public final class NotifyCli implements Callable<Integer> {
         @Override
         public Integer call() {
             Duration validity = parseDuration(spec, ttl);
-            String token = JwtAuthenticator.hs256(config().resolveJwtSecret())
+            String token = JwtAuthenticator.hs256(parent.config().resolveJwtSecret())
                     .issue(user, new LinkedHashSet<>(scopes), validity);
             spec.commandLine().getOut().println(token);
             return 0;
@@ -96,6 +120,9 @@ public final class NotifyCli implements Callable<Integer> {
     @Command(name = "send", mixinStandardHelpOptions = true,
             description = "Create a notification through a running server's API (a quick end-to-end test).")
     static final class Send implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        NotifyCli parent;
+
         @Option(names = "--user", required = true, split = ",", description = "recipient user id(s)")
         List<String> users;
 
@@ -122,7 +149,7 @@ public final class NotifyCli implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            ServerConfig config = config();
+            ServerConfig config = parent.config();
             String base = server != null ? server : "http://localhost:" + config.port();
             String token = JwtAuthenticator.hs256(config.resolveJwtSecret())
                     .issue("notify-cli", java.util.Set.of(Principal.PUBLISH), Duration.ofMinutes(1));
