@@ -1,0 +1,25 @@
+package dev.notify;
+
+import java.time.ZoneId;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What notify knows of a user, from a {@link RecipientDirectory}.
+ *
+ * @param userId      the user id (the recipient)
+ * @param email       email address, or null for none
+ * @param displayName name to address the user by, or null
+ * @param locale      preferred language, or null for the default
+ * @param timeZone    the user's time zone, or null for UTC
+ */
+public record Recipient(String userId, String email, String displayName, Locale locale, ZoneId timeZone) {
+    public Recipient {
+        Objects.requireNonNull(userId, "userId");
+    }
+
+    /** A recipient known only by id and email address. */
+    public static Recipient withEmail(String userId, String email) {
+        return new Recipient(userId, email, null, null, null);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.notify.outbox;
+
+import java.util.List;
+
+/**
+ * One out-of-band channel (email, Web Push). Notify asks it, when a notification is sent, where
+ * the notification should go ({@link #destinations}); each destination becomes one outbox row in
+ * the notification's transaction. Outbox workers later hand due rows to {@link #deliver} in
+ * batches.
+ *
+ * <p>Delivery is at least once: a worker that crashes after a channel delivered a row but before
+ * the outcome was recorded leaves the row to be delivered again after its lease expires. Channels
+ * should therefore make a re-delivery recognisable (email: a stable {@code Message-ID} from
+ * {@link Delivery#outboxId()}).
+ */
+public interface DeliveryChannel extends AutoCloseable {
+
+    /** The channel's stable name, stored in outbox rows and preferences: e.g. {@code email}, {@code push}. */
+    String name();
+
+    /**
+     * Called once when {@link dev.notify.Notify} starts, before any other method.
+     *
+     * @param context the database and clock the channel may use for its own state
+     */
+    default void start(ChannelContext context) {
+    }
+
+    /**
+     * Where a notification goes on this channel. Called before the send transaction opens, so it
+     * may read its own tables or call out (a directory lookup); it must not deliver.
+     *
+     * @return destinations (an email address, a subscription id); empty when the recipient has
+     *         none on this channel
+     */
+    List<String> destinations(DeliveryTarget target);
+
+    /**
+     * Delivers a batch, typically over one connection. Runs on an outbox worker thread and may
+     * block, within the lease ({@link OutboxSettings#lease()}).
+     *
+     * @param batch deliveries due on this channel, at most {@link OutboxSettings#batchSize()}
+     * @return exactly one outcome per delivery, in the same order
+     */
+    List<DeliveryOutcome> deliver(List<Delivery> batch);
+
+    /** Releases connections; called when notify closes. */
+    @Override
+    default void close() {
+    }
+}
