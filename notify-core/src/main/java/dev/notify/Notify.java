@@ -3,13 +3,33 @@ package dev.notify;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.notify.internal.JdbiNotificationStore;
+import dev.notify.internal.JdbiPreferences;
+import dev.notify.internal.JdbiRecipientProfiles;
+import dev.notify.internal.OutboxService;
+import dev.notify.internal.OutboxStore;
 import dev.notify.internal.StreamHub;
+import dev.notify.outbox.ChannelContext;
+import dev.notify.outbox.DeliveryChannel;
+import dev.notify.outbox.DeliveryTarget;
+import dev.notify.outbox.Outbox;
+import dev.notify.outbox.OutboxSettings;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,16 +65,43 @@ public final class Notify implements AutoCloseable {
     private final Clock clock;
     private final String databaseDescription;
     private final AutoCloseable ownedDataSource;
+    private final Map<String, DeliveryChannel> channels;
+    private final OutboxStore outboxStore;
+    private final OutboxService outbox;
+    private final JdbiRecipientProfiles profiles;
+    private final RecipientDirectory directory;
+    private final JdbiPreferences preferences;
+    private final ScheduledExecutorService housekeeping;
+    private final OutboxSettings outboxSettings;
 
     private Notify(Builder b, DataSource dataSource, String databaseDescription, AutoCloseable ownedDataSource) {
         this.clock = b.clock;
         this.bus = b.eventBus;
         this.databaseDescription = databaseDescription;
         this.ownedDataSource = ownedDataSource;
+        this.outboxSettings = b.outboxSettings;
         JdbiNotificationStore.migrate(dataSource);
         this.store = new JdbiNotificationStore(dataSource);
+        this.profiles = new JdbiRecipientProfiles(store.jdbi(), clock);
+        this.directory = b.directory != null ? b.directory : profiles;
+        this.preferences = new JdbiPreferences(store.jdbi(), clock);
+        this.channels = Map.copyOf(b.channels);
+        for (DeliveryChannel channel : channels.values()) {
+            channel.start(new ChannelContext(dataSource, clock));
+        }
+        this.outboxStore = new OutboxStore(store.jdbi());
+        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock);
         this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads);
         bus.subscribe(hub::onEvent);
+        outbox.start();
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "notify-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = outboxSettings.housekeepingInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::housekeepQuietly, every, every, TimeUnit.MILLISECONDS);
+        this.housekeeping = timer;
     }
 
     /** Starts configuring a {@link Notify}. */
@@ -73,11 +120,183 @@ public final class Notify implements AutoCloseable {
      */
     public SendResult send(SendRequest request) {
         Objects.requireNonNull(request, "request");
-        JdbiNotificationStore.Sent sent = store.send(request, clock.instant());
-        for (Notification n : sent.created()) {
-            bus.publish(StreamEvent.created(n));
-        }
+        Map<String, List<OutboxStore.Planned>> plan = plan(request);
+        Instant now = clock.instant();
+        JdbiNotificationStore.Sent sent = store.send(request, now, outboxHook(plan, now));
+        afterCommit(List.of(sent));
         return sent.result();
+    }
+
+    /**
+     * Runs {@code callback} in one database transaction on notify's data source: the host's own
+     * statements (on {@link NotifyTransaction#connection()}) and the notifications it sends commit
+     * or roll back together. Streams and outbox workers learn of the notifications only after the
+     * commit. Jdbi's {@code inTransaction} pattern.
+     *
+     * <pre>{@code
+     * long orderId = notify.inTransaction(tx -> {
+     *     long id = orders.insert(tx.connection(), order);
+     *     tx.send(SendRequest.to("manager").type("new_order").title("Order " + id).build());
+     *     return id;
+     * });
+     * }</pre>
+     *
+     * @return what the callback returned
+     * @throws Exception whatever the callback threw; the transaction was rolled back
+     */
+    public <T, X extends Exception> T inTransaction(TransactionCallback<T, X> callback) throws X {
+        List<JdbiNotificationStore.Sent> sends = new ArrayList<>();
+        T result = store.jdbi().inTransaction(handle -> callback.apply(new Tx(handle, sends)));
+        afterCommit(sends);
+        return result;
+    }
+
+    /** As {@link #inTransaction}, for callbacks that return nothing. */
+    public <X extends Exception> void useTransaction(TransactionConsumer<X> callback) throws X {
+        inTransaction(tx -> {
+            callback.accept(tx);
+            return null;
+        });
+    }
+
+    /** A callback run inside {@link #inTransaction}. */
+    @FunctionalInterface
+    public interface TransactionCallback<T, X extends Exception> {
+        T apply(NotifyTransaction tx) throws X;
+    }
+
+    /** A callback run inside {@link #useTransaction}. */
+    @FunctionalInterface
+    public interface TransactionConsumer<X extends Exception> {
+        void accept(NotifyTransaction tx) throws X;
+    }
+
+    /** An open transaction of {@link #inTransaction}. */
+    public interface NotifyTransaction {
+        /** The transaction's JDBC connection, for the host's own statements. Do not commit or close it. */
+        Connection connection();
+
+        /** As {@link Notify#send}, inside this transaction. */
+        SendResult send(SendRequest request);
+    }
+
+    private final class Tx implements NotifyTransaction {
+        private final Handle handle;
+        private final List<JdbiNotificationStore.Sent> sends;
+
+        Tx(Handle handle, List<JdbiNotificationStore.Sent> sends) {
+            this.handle = handle;
+            this.sends = sends;
+        }
+
+        @Override
+        public Connection connection() {
+            return handle.getConnection();
+        }
+
+        @Override
+        public SendResult send(SendRequest request) {
+            Objects.requireNonNull(request, "request");
+            Map<String, List<OutboxStore.Planned>> plan = plan(request);
+            Instant now = clock.instant();
+            JdbiNotificationStore.Sent sent = store.sendIn(handle, request, now, outboxHook(plan, now));
+            sends.add(sent);
+            return sent.result();
+        }
+    }
+
+    /** Out-of-band deliveries per recipient: each channel's destinations, less opt-outs. */
+    private Map<String, List<OutboxStore.Planned>> plan(SendRequest request) {
+        if (channels.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<OutboxStore.Planned>> plan = new HashMap<>();
+        for (String recipient : request.recipients()) {
+            Optional<Recipient> profile = directory.find(recipient);
+            DeliveryTarget target = new DeliveryTarget(recipient, profile, request);
+            List<OutboxStore.Planned> planned = new ArrayList<>();
+            for (DeliveryChannel channel : channels.values()) {
+                if (!preferences.allows(recipient, channel.name(), request.type())) {
+                    continue;
+                }
+                for (String destination : channel.destinations(target)) {
+                    planned.add(new OutboxStore.Planned(channel.name(), destination));
+                }
+            }
+            plan.put(recipient, planned);
+        }
+        return plan;
+    }
+
+    private JdbiNotificationStore.InsertHook outboxHook(Map<String, List<OutboxStore.Planned>> plan, Instant now) {
+        return (handle, n) -> outboxStore.insert(handle, n, plan.getOrDefault(n.recipient(), List.of()), now);
+    }
+
+    private void afterCommit(List<JdbiNotificationStore.Sent> sends) {
+        boolean queued = false;
+        for (JdbiNotificationStore.Sent sent : sends) {
+            for (Notification n : sent.created()) {
+                bus.publish(StreamEvent.created(n));
+                queued = true;
+            }
+        }
+        if (queued && outbox.hasChannels()) {
+            outbox.wake();
+        }
+    }
+
+    /** The outbox: what waits, what is dead, and retrying it. */
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    /** The configured out-of-band channels by name (e.g. {@code email}, {@code push}). */
+    public Map<String, DeliveryChannel> channels() {
+        return channels;
+    }
+
+    /** The configured channel of the given class, if any. */
+    public <C extends DeliveryChannel> Optional<C> channel(Class<C> type) {
+        return channels.values().stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    /** Recipient profiles stored in notify's database (the default {@link RecipientDirectory}). */
+    public RecipientProfiles recipients() {
+        return profiles;
+    }
+
+    /** Channel opt-outs per recipient and notification type. */
+    public Preferences preferences() {
+        return preferences;
+    }
+
+    /**
+     * Deletes what retention allows: delivered, closed and dead outbox rows past their retention,
+     * and notifications read longer ago than {@link OutboxSettings#readNotificationRetention()}.
+     * Runs every {@link OutboxSettings#housekeepingInterval()}; call it to run now.
+     */
+    public Housekeeping housekeep() {
+        Instant now = clock.instant();
+        int outboxRows = outbox.deleteExpired(now);
+        int notifications = store.deleteReadBefore(now.minus(outboxSettings.readNotificationRetention()));
+        for (DeliveryChannel channel : channels.values()) {
+            channel.housekeep(now);
+        }
+        return new Housekeeping(outboxRows, notifications);
+    }
+
+    /** What one {@link #housekeep()} run deleted. */
+    public record Housekeeping(int outboxRowsDeleted, int notificationsDeleted) {
+    }
+
+    private void housekeepQuietly() {
+        try {
+            Housekeeping done = housekeep();
+            log.debug("housekeeping deleted {} outbox rows and {} read notifications", done.outboxRowsDeleted(),
+                    done.notificationsDeleted());
+        } catch (RuntimeException e) {
+            log.warn("housekeeping failed; will run again in {}", outboxSettings.housekeepingInterval(), e);
+        }
     }
 
     /**
@@ -97,11 +316,14 @@ public final class Notify implements AutoCloseable {
     /**
      * Opens a real-time connection for one recipient. If {@code options} resumes after a sequence,
      * every stored notification after it is written first, in order; then live changes follow,
-     * with no gap and no duplicate between the two.
+     * with no gap and no duplicate between the two. A live-only connection receives every
+     * notification committed after this call returns.
      *
      * @param recipient the user id whose changes the sink receives
      * @param sink      the transport, called from one writer thread at a time
      * @return a handle to close the connection or read its state
+     * @throws NotifyException with code {@code store_unavailable} if the database cannot be read;
+     *                         the sink has then been closed
      */
     public StreamConnection openStream(String recipient, StreamSink sink, StreamOptions options) {
         inbox(recipient); // validates the recipient
@@ -140,6 +362,15 @@ public final class Notify implements AutoCloseable {
     /** Closes open streams, the event bus, and the connection pool notify created (if any). */
     @Override
     public void close() {
+        housekeeping.shutdownNow();
+        outbox.close();
+        for (DeliveryChannel channel : channels.values()) {
+            try {
+                channel.close();
+            } catch (Exception e) {
+                log.warn("closing channel {} failed", channel.name(), e);
+            }
+        }
         hub.close();
         try {
             bus.close();
@@ -221,8 +452,40 @@ public final class Notify implements AutoCloseable {
         private Duration heartbeat = DEFAULT_HEARTBEAT;
         private int streamQueueCapacity = DEFAULT_STREAM_QUEUE_CAPACITY;
         private int streamWriterThreads = DEFAULT_STREAM_WRITER_THREADS;
+        private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
+        private RecipientDirectory directory;
+        private OutboxSettings outboxSettings = OutboxSettings.ofDefaults();
 
         private Builder() {
+        }
+
+        /**
+         * Adds an out-of-band channel (email, Web Push). Each notification then gets one outbox row
+         * per destination the channel names.
+         *
+         * @throws IllegalArgumentException if a channel of the same name was added already
+         */
+        public Builder channel(DeliveryChannel channel) {
+            Objects.requireNonNull(channel, "channel");
+            if (channels.putIfAbsent(channel.name(), channel) != null) {
+                throw new IllegalArgumentException("a channel named '" + channel.name() + "' is already configured");
+            }
+            return this;
+        }
+
+        /**
+         * Where email addresses, names, locales and time zones come from; default the profiles
+         * kept in notify's database ({@link Notify#recipients()}).
+         */
+        public Builder recipientDirectory(RecipientDirectory directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Outbox workers, retries and retention; default {@link OutboxSettings#ofDefaults()}. */
+        public Builder outbox(OutboxSettings settings) {
+            this.outboxSettings = Objects.requireNonNull(settings, "settings");
+            return this;
         }
 
         /**

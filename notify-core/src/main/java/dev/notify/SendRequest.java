@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * @param priority       defaults to {@link Priority#NORMAL}
  * @param idempotencyKey optional; a repeat with the same key for the same recipient returns the
  *                       first notification and stores nothing new
+ * @param email          optional email address to use instead of the recipient directory's; only
+ *                       with exactly one recipient
  */
 public record SendRequest(
         List<String> recipients,
@@ -43,7 +45,8 @@ public record SendRequest(
         Map<String, Object> data,
         String link,
         Priority priority,
-        String idempotencyKey) {
+        String idempotencyKey,
+        String email) {
 
     private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9_.:-]+");
 
@@ -81,6 +84,12 @@ public record SendRequest(
         if (idempotencyKey != null) {
             requireText("idempotency_key", idempotencyKey, Limits.IDEMPOTENCY_KEY_MAX);
         }
+        if (email != null) {
+            if (recipients.size() != 1) {
+                throw InvalidRequestException.field("email", "may only be given with exactly one recipient");
+            }
+            dev.notify.internal.JdbiRecipientProfiles.validateEmail(email);
+        }
     }
 
     private static void requireText(String field, String value, int max) {
@@ -117,6 +126,7 @@ public record SendRequest(
         private String link;
         private Priority priority;
         private String idempotencyKey;
+        private String email;
 
         private Builder() {
         }
@@ -161,9 +171,15 @@ public record SendRequest(
             return this;
         }
 
+        /** An email address for the (single) recipient, overriding the recipient directory. */
+        public Builder email(String email) {
+            this.email = email;
+            return this;
+        }
+
         /** @throws InvalidRequestException naming the first field that is invalid */
         public SendRequest build() {
-            return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey);
+            return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email);
         }
     }
 }

@@ -76,67 +76,93 @@ public final class JdbiNotificationStore {
      *
      * @return the notifications, and how many were new (the others existed under the idempotency key)
      */
-    public Sent send(SendRequest request, Instant now) {
+    /** Called inside the send transaction for each newly stored notification (e.g. to insert outbox rows). */
+    @FunctionalInterface
+    public interface InsertHook {
+        void inserted(Handle handle, Notification notification);
+    }
+
+    /**
+     * Stores the request's notifications in one new transaction.
+     *
+     * @return the notifications, and those that were new (the others existed under the idempotency key)
+     */
+    public Sent send(SendRequest request, Instant now, InsertHook hook) {
         String data = Json.writeData(request.data());
         for (String recipient : request.recipients()) {
             ensureRecipient(recipient);
         }
+        return inTransaction(handle -> insert(handle, request, data, now, hook));
+    }
+
+    /**
+     * Stores the request's notifications in the caller's open transaction: they commit or roll
+     * back with it.
+     */
+    public Sent sendIn(Handle handle, SendRequest request, Instant now, InsertHook hook) {
+        String data = Json.writeData(request.data());
+        for (String recipient : request.recipients()) {
+            ensureRecipient(recipient);
+        }
+        return insert(handle, request, data, now, hook);
+    }
+
+    private Sent insert(Handle handle, SendRequest request, String data, Instant now, InsertHook hook) {
         Instant createdAt = now.truncatedTo(ChronoUnit.MICROS);
-        return inTransaction(handle -> {
-            Map<String, Notification> byRecipient = new HashMap<>();
-            List<Notification> created = new ArrayList<>();
-            // Lock counters in a fixed order so two multi-recipient sends cannot deadlock.
-            for (String recipient : new TreeSet<>(request.recipients())) {
-                long lastSeq = handle.createQuery(
-                                "SELECT last_seq FROM notify_recipient WHERE recipient = :r FOR UPDATE")
+        Map<String, Notification> byRecipient = new HashMap<>();
+        List<Notification> created = new ArrayList<>();
+        // Lock counters in a fixed order so two multi-recipient sends cannot deadlock.
+        for (String recipient : new TreeSet<>(request.recipients())) {
+            long lastSeq = handle.createQuery(
+                            "SELECT last_seq FROM notify_recipient WHERE recipient = :r FOR UPDATE")
+                    .bind("r", recipient)
+                    .mapTo(Long.class)
+                    .one();
+            if (request.idempotencyKey() != null) {
+                // Race-free: the counter lock serialises every send to this recipient.
+                Optional<Notification> existing = handle.createQuery("SELECT " + COLUMNS
+                                + " FROM notify_notification WHERE recipient = :r AND idempotency_key = :k")
                         .bind("r", recipient)
-                        .mapTo(Long.class)
-                        .one();
-                if (request.idempotencyKey() != null) {
-                    // Race-free: the counter lock serialises every send to this recipient.
-                    Optional<Notification> existing = handle.createQuery("SELECT " + COLUMNS
-                                    + " FROM notify_notification WHERE recipient = :r AND idempotency_key = :k")
-                            .bind("r", recipient)
-                            .bind("k", request.idempotencyKey())
-                            .map(JdbiNotificationStore::map)
-                            .findOne();
-                    if (existing.isPresent()) {
-                        byRecipient.put(recipient, existing.get());
-                        continue;
-                    }
+                        .bind("k", request.idempotencyKey())
+                        .map(JdbiNotificationStore::map)
+                        .findOne();
+                if (existing.isPresent()) {
+                    byRecipient.put(recipient, existing.get());
+                    continue;
                 }
-                long seq = lastSeq + 1;
-                handle.createUpdate("UPDATE notify_recipient SET last_seq = :s WHERE recipient = :r")
-                        .bind("s", seq)
-                        .bind("r", recipient)
-                        .execute();
-                long id = handle.createUpdate("INSERT INTO notify_notification"
-                                + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at)"
-                                + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)")
-                        .bind("r", recipient)
-                        .bind("seq", seq)
-                        .bind("type", request.type())
-                        .bind("title", request.title())
-                        .bind("message", request.message())
-                        .bind("data", data)
-                        .bind("link", request.link())
-                        .bind("priority", request.priority().wireName())
-                        .bind("key", request.idempotencyKey())
-                        .bind("created", timestamp(createdAt))
-                        .executeAndReturnGeneratedKeys("id")
-                        .mapTo(Long.class)
-                        .one();
-                Notification n = new Notification(id, recipient, seq, request.type(), request.title(),
-                        request.message(), request.data(), request.link(), request.priority(), createdAt, null);
-                byRecipient.put(recipient, n);
-                created.add(n);
             }
-            List<Notification> ordered = new ArrayList<>(request.recipients().size());
-            for (String recipient : request.recipients()) {
-                ordered.add(byRecipient.get(recipient));
-            }
-            return new Sent(new SendResult(ordered, created.size()), created);
-        });
+            long seq = lastSeq + 1;
+            handle.createUpdate("UPDATE notify_recipient SET last_seq = :s WHERE recipient = :r")
+                    .bind("s", seq)
+                    .bind("r", recipient)
+                    .execute();
+            long id = handle.createUpdate("INSERT INTO notify_notification"
+                            + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at)"
+                            + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)")
+                    .bind("r", recipient)
+                    .bind("seq", seq)
+                    .bind("type", request.type())
+                    .bind("title", request.title())
+                    .bind("message", request.message())
+                    .bind("data", data)
+                    .bind("link", request.link())
+                    .bind("priority", request.priority().wireName())
+                    .bind("key", request.idempotencyKey())
+                    .bind("created", timestamp(createdAt))
+                    .executeAndReturnGeneratedKeys("id")
+                    .mapTo(Long.class)
+                    .one();
+            Notification n = new Notification(id, recipient, seq, request.type(), request.title(),
+                    request.message(), request.data(), request.link(), request.priority(), createdAt, null);
+            hook.inserted(handle, n);
+            byRecipient.put(recipient, n);
+            created.add(n);
+        }
+        List<Notification> ordered = new ArrayList<>(request.recipients().size());
+        for (String recipient : request.recipients()) {
+            ordered.add(byRecipient.get(recipient));
+        }
+        return new Sent(new SendResult(ordered, created.size()), created);
     }
 
     /** What {@link #send} did: the caller's result, and the notifications it newly stored. */
@@ -186,6 +212,13 @@ public final class JdbiNotificationStore {
         }
         List<Notification> page = rows.subList(0, query.limit());
         return new Page(page, Long.toString(page.get(page.size() - 1).seq()));
+    }
+
+    /** Housekeeping: deletes notifications read before {@code readBefore}. @return how many */
+    public int deleteReadBefore(Instant readBefore) {
+        return withHandle(h -> h.createUpdate("DELETE FROM notify_notification WHERE read_at IS NOT NULL AND read_at < :t")
+                .bind("t", timestamp(readBefore))
+                .execute());
     }
 
     public long unreadCount(String recipient) {

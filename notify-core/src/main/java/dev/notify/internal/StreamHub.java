@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -80,9 +81,22 @@ public final class StreamHub implements AutoCloseable {
             return s;
         });
         open.incrementAndGet();
-        Duration hb = options.heartbeat() != null ? options.heartbeat() : defaultHeartbeat;
-        c.heartbeat = timer.scheduleAtFixedRate(() -> c.offer(HEARTBEAT), hb.toMillis(), hb.toMillis(),
-                TimeUnit.MILLISECONDS);
+        try {
+            // Read where the stream starts now, on the caller's thread, after registering: every
+            // send that commits later is above this and is queued here. Reading it later on the
+            // writer thread would silently drop a live notification committed in between.
+            long committed = store.lastSeq(recipient);
+            // A cursor beyond what exists (e.g. from a wiped database) resumes from the end.
+            c.lastSeq = options.resumes() ? Math.min(options.resumeAfterSeq(), committed) : committed;
+            Duration hb = options.heartbeat() != null ? options.heartbeat() : defaultHeartbeat;
+            c.heartbeat = timer.scheduleAtFixedRate(() -> c.offer(HEARTBEAT), hb.toMillis(), hb.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            c.close(e instanceof RejectedExecutionException ? "server shutting down" : "server error");
+            throw e;
+        }
+        // Events queued meanwhile wait for this: the writer must not run before lastSeq is set.
+        c.ready = true;
         c.schedule();
         return c;
     }
@@ -157,7 +171,8 @@ public final class StreamHub implements AutoCloseable {
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final AtomicBoolean closed = new AtomicBoolean();
         private volatile ScheduledFuture<?> heartbeat;
-        // Written only by the (single) writer thread currently draining this connection.
+        private volatile boolean ready;
+        // Set by open(), then written only by the (single) writer thread draining this connection.
         private volatile long lastSeq;
         private boolean started;
 
@@ -182,10 +197,10 @@ public final class StreamHub implements AutoCloseable {
         }
 
         void schedule() {
-            if (!closed.get() && scheduled.compareAndSet(false, true)) {
+            if (ready && !closed.get() && scheduled.compareAndSet(false, true)) {
                 try {
                     writers.execute(this);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     scheduled.set(false);
                     close("server shutting down");
                 }
@@ -197,9 +212,6 @@ public final class StreamHub implements AutoCloseable {
             try {
                 if (!started) {
                     started = true;
-                    long committed = store.lastSeq(recipient);
-                    // A cursor beyond what exists (e.g. from a wiped database) resumes from the end.
-                    lastSeq = resumeAfter < 0 ? committed : Math.min(resumeAfter, committed);
                     if (resumeAfter >= 0) {
                         catchUp();
                     }

@@ -44,6 +44,15 @@ public interface DeliveryChannel extends AutoCloseable {
      */
     List<DeliveryOutcome> deliver(List<Delivery> batch);
 
+    /**
+     * Periodic clean-up of the channel's own state (e.g. expiring push subscriptions that never
+     * worked); called from {@link dev.notify.Notify#housekeep()}.
+     *
+     * @param now the clock's reading
+     */
+    default void housekeep(java.time.Instant now) {
+    }
+
     /** Releases connections; called when notify closes. */
     @Override
     default void close() {

@@ -1,0 +1,223 @@
+package dev.notify.internal;
+
+import dev.notify.InvalidRequestException;
+import dev.notify.Limits;
+import dev.notify.outbox.Delivery;
+import dev.notify.outbox.DeliveryChannel;
+import dev.notify.outbox.DeliveryOutcome;
+import dev.notify.outbox.Outbox;
+import dev.notify.outbox.OutboxEntry;
+import dev.notify.outbox.OutboxSettings;
+import dev.notify.outbox.OutboxStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Outbox workers and the admin view. Each worker loops: claim a batch of due rows (a lease),
+ * hand each channel its part, record one outcome per row. Idle workers wait for a local wake-up
+ * or the poll interval, whichever comes first.
+ */
+public final class OutboxService implements Outbox, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OutboxService.class);
+
+    private final OutboxStore store;
+    private final Map<String, DeliveryChannel> channels;
+    private final OutboxSettings settings;
+    private final Clock clock;
+    private final String node = UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicLong claims = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wakeUp = lock.newCondition();
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running;
+    private boolean signalled;
+
+    public OutboxService(OutboxStore store, Map<String, DeliveryChannel> channels, OutboxSettings settings, Clock clock) {
+        this.store = store;
+        this.channels = Map.copyOf(channels);
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Starts the configured number of worker threads (none when no channel is configured). */
+    public void start() {
+        if (channels.isEmpty()) {
+            return;
+        }
+        running = true;
+        for (int i = 1; i <= settings.workers(); i++) {
+            Thread t = new Thread(this::loop, "notify-outbox-" + i);
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+    }
+
+    public boolean hasChannels() {
+        return !channels.isEmpty();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                if (runBatch() == 0) {
+                    awaitWake(settings.pollInterval());
+                }
+            } catch (RuntimeException e) {
+                // The database may be down: back off one poll interval and try again.
+                log.warn("outbox worker failed; retrying in {}", settings.pollInterval(), e);
+                awaitWake(settings.pollInterval());
+            }
+        }
+    }
+
+    private void awaitWake(Duration max) {
+        lock.lock();
+        try {
+            long nanos = max.toNanos();
+            while (!signalled && running && nanos > 0) {
+                nanos = wakeUp.awaitNanos(nanos);
+            }
+            signalled = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void wake() {
+        lock.lock();
+        try {
+            signalled = true;
+            wakeUp.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Claims one batch and delivers it. @return rows claimed */
+    int runBatch() {
+        String owner = node + "-" + claims.incrementAndGet();
+        List<Delivery> batch = store.claim(owner, channels.keySet(), settings.batchSize(), clock.instant(),
+                settings.lease());
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        Map<String, List<Delivery>> byChannel = new LinkedHashMap<>();
+        for (Delivery d : batch) {
+            byChannel.computeIfAbsent(d.channel(), c -> new ArrayList<>()).add(d);
+        }
+        byChannel.forEach((name, deliveries) -> deliver(channels.get(name), deliveries, owner));
+        return batch.size();
+    }
+
+    private void deliver(DeliveryChannel channel, List<Delivery> deliveries, String owner) {
+        List<DeliveryOutcome> outcomes;
+        try {
+            outcomes = channel.deliver(List.copyOf(deliveries));
+            if (outcomes == null || outcomes.size() != deliveries.size()) {
+                throw new IllegalStateException("channel " + channel.name() + " returned "
+                        + (outcomes == null ? "null" : outcomes.size() + " outcomes") + " for " + deliveries.size()
+                        + " deliveries");
+            }
+        } catch (RuntimeException e) {
+            log.warn("channel {} failed on a batch of {}; scheduling retries", channel.name(), deliveries.size(), e);
+            String reason = "channel error: " + e;
+            outcomes = deliveries.stream().map(d -> DeliveryOutcome.retry(reason)).toList();
+        }
+        for (int i = 0; i < deliveries.size(); i++) {
+            record(deliveries.get(i), outcomes.get(i), owner);
+        }
+    }
+
+    private void record(Delivery d, DeliveryOutcome outcome, String owner) {
+        Instant now = clock.instant();
+        boolean recorded;
+        if (outcome instanceof DeliveryOutcome.Delivered) {
+            recorded = store.delivered(d.outboxId(), owner, now);
+        } else if (outcome instanceof DeliveryOutcome.Failed f) {
+            log.warn("{} delivery {} to {} failed for good: {}", d.channel(), d.outboxId(), d.notification().recipient(),
+                    f.reason());
+            recorded = store.dead(d.outboxId(), owner, f.reason(), now);
+        } else if (outcome instanceof DeliveryOutcome.Gone g) {
+            recorded = store.closed(d.outboxId(), owner, g.reason(), now);
+        } else {
+            DeliveryOutcome.Retry r = (DeliveryOutcome.Retry) outcome;
+            if (settings.retry().allowsAnotherAfter(d.attempt())) {
+                Duration wait = r.after() != null ? r.after() : settings.retry().delayAfter(d.attempt());
+                recorded = store.retryAt(d.outboxId(), owner, r.reason(), now.plus(wait), now);
+            } else {
+                String reason = r.reason() + " (gave up after " + d.attempt() + " attempts)";
+                log.warn("{} delivery {} is dead: {}", d.channel(), d.outboxId(), reason);
+                recorded = store.dead(d.outboxId(), owner, reason, now);
+            }
+        }
+        if (!recorded) {
+            log.warn("{} delivery {}: lease expired before the outcome was recorded; another worker owns it now",
+                    d.channel(), d.outboxId());
+        }
+    }
+
+    @Override
+    public int deliverDue() {
+        int total = 0;
+        for (int n; (n = runBatch()) > 0; ) {
+            total += n;
+        }
+        return total;
+    }
+
+    @Override
+    public List<OutboxEntry> list(OutboxStatus status, String channel, long beforeId, int limit) {
+        if (limit < 1 || limit > Limits.PAGE_MAX) {
+            throw InvalidRequestException.field("limit", "must be between 1 and " + Limits.PAGE_MAX + " but was " + limit);
+        }
+        return store.list(status, channel, beforeId, limit);
+    }
+
+    @Override
+    public Map<String, Map<OutboxStatus, Long>> counts() {
+        return store.counts();
+    }
+
+    @Override
+    public OutboxEntry retry(long id) {
+        OutboxEntry entry = store.revive(id, clock.instant());
+        wake();
+        return entry;
+    }
+
+    /** Deletes finished rows past their retention. @return rows deleted */
+    public int deleteExpired(Instant now) {
+        return store.deleteFinishedBefore(now.minus(settings.deliveredRetention()), now.minus(settings.deadRetention()));
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        for (Thread t : workers) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

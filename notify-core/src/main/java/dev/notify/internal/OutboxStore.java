@@ -1,0 +1,248 @@
+package dev.notify.internal;
+
+import static dev.notify.internal.JdbiNotificationStore.timestamp;
+
+import dev.notify.Notification;
+import dev.notify.NotFoundException;
+import dev.notify.NotifyException;
+import dev.notify.Priority;
+import dev.notify.outbox.Delivery;
+import dev.notify.outbox.OutboxEntry;
+import dev.notify.outbox.OutboxStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/**
+ * The outbox table: rows are inserted in the send transaction, claimed with leases, and closed
+ * with an outcome. Outcome updates are fenced by the lease owner, so a worker whose lease expired
+ * (and whose rows another worker took over) cannot overwrite the newer outcome.
+ */
+public final class OutboxStore {
+    private static final String COLUMNS = "id, notification_id, recipient, channel, destination, payload, status,"
+            + " attempts, due_at, last_error, created_at, delivered_at";
+
+    /** One delivery to insert with a notification. */
+    public record Planned(String channel, String destination) {
+    }
+
+    private final Jdbi jdbi;
+
+    public OutboxStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** Inserts rows for one notification, inside the caller's (send) transaction. */
+    public void insert(Handle h, Notification n, List<Planned> planned, Instant now) {
+        if (planned.isEmpty()) {
+            return;
+        }
+        String payload = Json.write(Json.notificationView(n));
+        var batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination, payload,"
+                + " status, attempts, due_at, created_at, updated_at)"
+                + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :now, :now, :now)");
+        for (Planned p : planned) {
+            batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
+                    .bind("p", payload).bind("now", timestamp(now)).add();
+        }
+        batch.execute();
+    }
+
+    /**
+     * Claims up to {@code limit} due rows of the given channels for {@code lease}. Uses
+     * {@code FOR UPDATE SKIP LOCKED}, so concurrent claimers (threads or nodes) never take the same
+     * row, and a row locked by another claimer is skipped instead of waited for.
+     */
+    public List<Delivery> claim(String owner, Collection<String> channels, int limit, Instant now, Duration lease) {
+        if (channels.isEmpty()) {
+            return List.of();
+        }
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+            List<Long> ids = h.createQuery("SELECT id FROM notify_outbox"
+                            + " WHERE status IN ('pending', 'retrying') AND due_at <= :now"
+                            + " AND (lease_until IS NULL OR lease_until <= :now) AND channel IN (<channels>)"
+                            + " ORDER BY due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
+                    .bind("now", timestamp(at))
+                    .bindList("channels", List.copyOf(channels))
+                    .bind("limit", limit)
+                    .mapTo(Long.class)
+                    .list();
+            if (ids.isEmpty()) {
+                return List.<Delivery>of();
+            }
+            h.createUpdate("UPDATE notify_outbox SET lease_owner = :owner, lease_until = :until,"
+                            + " attempts = attempts + 1, updated_at = :now WHERE id IN (<ids>)")
+                    .bind("owner", owner)
+                    .bind("until", timestamp(at.plus(lease)))
+                    .bind("now", timestamp(at))
+                    .bindList("ids", ids)
+                    .execute();
+            return h.createQuery("SELECT id, channel, destination, payload, attempts FROM notify_outbox"
+                            + " WHERE id IN (<ids>) ORDER BY due_at, id")
+                    .bindList("ids", ids)
+                    .map(OutboxStore::mapDelivery)
+                    .list();
+        });
+    }
+
+    /** Records a successful delivery. @return false if the lease was lost meanwhile */
+    public boolean delivered(long id, String owner, Instant now) {
+        return close(id, owner, "delivered", null, now, true);
+    }
+
+    /** Records a final failure. @return false if the lease was lost meanwhile */
+    public boolean dead(long id, String owner, String reason, Instant now) {
+        return close(id, owner, "dead", reason, now, false);
+    }
+
+    /** Records that the destination is gone. @return false if the lease was lost meanwhile */
+    public boolean closed(long id, String owner, String reason, Instant now) {
+        return close(id, owner, "closed", reason, now, false);
+    }
+
+    /** Schedules another attempt. @return false if the lease was lost meanwhile */
+    public boolean retryAt(long id, String owner, String reason, Instant due, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = 'retrying', due_at = :due,"
+                        + " last_error = :error, lease_owner = NULL, lease_until = NULL, updated_at = :now"
+                        + " WHERE id = :id AND lease_owner = :owner")
+                .bind("due", timestamp(due.truncatedTo(ChronoUnit.MICROS)))
+                .bind("error", truncate(reason))
+                .bind("now", timestamp(now))
+                .bind("id", id)
+                .bind("owner", owner)
+                .execute()) == 1;
+    }
+
+    private boolean close(long id, String owner, String status, String reason, Instant now, boolean success) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = :status,"
+                        + " last_error = COALESCE(:error, last_error), lease_owner = NULL, lease_until = NULL,"
+                        + " updated_at = :now" + (success ? ", delivered_at = :now" : "")
+                        + " WHERE id = :id AND lease_owner = :owner")
+                .bind("status", status)
+                .bind("error", truncate(reason))
+                .bind("now", timestamp(now))
+                .bind("id", id)
+                .bind("owner", owner)
+                .execute()) == 1;
+    }
+
+    public List<OutboxEntry> list(OutboxStatus status, String channel, long beforeId, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM notify_outbox WHERE id < :before");
+        if (status != null) {
+            sql.append(" AND status = :status");
+        }
+        if (channel != null) {
+            sql.append(" AND channel = :channel");
+        }
+        sql.append(" ORDER BY id DESC LIMIT :limit");
+        return jdbi.withHandle(h -> {
+            var q = h.createQuery(sql.toString())
+                    .bind("before", beforeId <= 0 ? Long.MAX_VALUE : beforeId)
+                    .bind("limit", limit);
+            if (status != null) {
+                q.bind("status", status.wireName());
+            }
+            if (channel != null) {
+                q.bind("channel", channel);
+            }
+            return q.map(OutboxStore::mapEntry).list();
+        });
+    }
+
+    public OutboxEntry get(long id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM notify_outbox WHERE id = :id")
+                        .bind("id", id)
+                        .map(OutboxStore::mapEntry)
+                        .findOne())
+                .orElseThrow(() -> new NotFoundException("outbox row " + id + " not found"));
+    }
+
+    public Map<String, Map<OutboxStatus, Long>> counts() {
+        Map<String, Map<OutboxStatus, Long>> counts = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT channel, status, COUNT(*) AS n FROM notify_outbox"
+                        + " GROUP BY channel, status ORDER BY channel, status")
+                .map((rs, ctx) -> {
+                    counts.computeIfAbsent(rs.getString("channel"), c -> new LinkedHashMap<>())
+                            .put(OutboxStatus.parse(rs.getString("status")), rs.getLong("n"));
+                    return null;
+                })
+                .list());
+        return counts;
+    }
+
+    /** Makes a dead row due now with its attempts reset. */
+    public OutboxEntry revive(long id, Instant now) {
+        int changed = jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = 'pending', attempts = 0,"
+                        + " due_at = :now, lease_owner = NULL, lease_until = NULL, updated_at = :now"
+                        + " WHERE id = :id AND status = 'dead'")
+                .bind("now", timestamp(now.truncatedTo(ChronoUnit.MICROS)))
+                .bind("id", id)
+                .execute());
+        if (changed == 0) {
+            OutboxEntry entry = get(id);
+            throw new NotifyException("not_dead", "outbox row " + id + " is " + entry.status().wireName()
+                    + ", only dead rows can be retried");
+        }
+        return get(id);
+    }
+
+    /** Housekeeping: deletes finished rows last updated before the given times. @return rows deleted */
+    public int deleteFinishedBefore(Instant deliveredBefore, Instant deadBefore) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM notify_outbox WHERE"
+                        + " (status IN ('delivered', 'closed') AND updated_at < :delivered)"
+                        + " OR (status = 'dead' AND updated_at < :dead)")
+                .bind("delivered", timestamp(deliveredBefore))
+                .bind("dead", timestamp(deadBefore))
+                .execute());
+    }
+
+    private static Delivery mapDelivery(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Delivery(rs.getLong("id"), rs.getString("channel"), rs.getString("destination"),
+                notificationFrom(rs.getString("payload")), rs.getInt("attempts"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Notification notificationFrom(String payload) {
+        Map<String, Object> v = Json.readObject(payload);
+        return new Notification(
+                ((Number) v.get("id")).longValue(),
+                (String) v.get("recipient"),
+                ((Number) v.get("seq")).longValue(),
+                (String) v.get("type"),
+                (String) v.get("title"),
+                (String) v.get("message"),
+                (Map<String, Object>) v.get("data"),
+                (String) v.get("link"),
+                Priority.parse((String) v.get("priority")),
+                Instant.parse((String) v.get("created_at")),
+                v.get("read_at") == null ? null : Instant.parse((String) v.get("read_at")));
+    }
+
+    private static OutboxEntry mapEntry(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new OutboxEntry(rs.getLong("id"), rs.getLong("notification_id"), rs.getString("recipient"),
+                rs.getString("channel"), rs.getString("destination"), OutboxStatus.parse(rs.getString("status")),
+                rs.getInt("attempts"), instant(rs, "due_at"), rs.getString("last_error"), instant(rs, "created_at"),
+                instant(rs, "delivered_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static String truncate(String reason) {
+        return reason == null || reason.length() <= 2000 ? reason : reason.substring(0, 1997) + "...";
+    }
+}

@@ -1,0 +1,438 @@
+package dev.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.LongStream;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Real-time connections through {@link Notify#openStream}, on every supported database. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(TestDatabases.Kind.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StreamTest {
+    /** Upper bound for anything the hub does asynchronously; passing tests take milliseconds. */
+    private static final Duration BOUND = Duration.ofSeconds(10);
+
+    @Parameter
+    TestDatabases.Kind kind;
+
+    private TestDatabases.TestDatabase db;
+    private Notify notify;
+    private final List<RecordingSink> sinks = new ArrayList<>();
+
+    @BeforeEach
+    void createDatabase() {
+        db = TestDatabases.create(kind);
+    }
+
+    @AfterEach
+    void tearDown() {
+        sinks.forEach(RecordingSink::release);
+        if (notify != null) {
+            notify.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    private void start() {
+        start(b -> b);
+    }
+
+    private void start(UnaryOperator<Notify.Builder> config) {
+        notify = config.apply(db.notifyBuilder()).build();
+    }
+
+    private RecordingSink sink() {
+        RecordingSink sink = new RecordingSink();
+        sinks.add(sink);
+        return sink;
+    }
+
+    private Notification send(String recipient, String title) {
+        return notify.send(SendRequest.to(recipient).type("test").title(title).build()).first();
+    }
+
+    /** Polls briefly and often: most conditions hold within milliseconds. */
+    private static ConditionFactory eventually() {
+        return await().atMost(BOUND).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+    }
+
+    private static List<Long> range(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    @Test
+    void liveNotificationReachesTheRecipientsConnection() {
+        start();
+        RecordingSink sink = sink();
+        StreamConnection connection = notify.openStream("alice", sink, StreamOptions.live());
+
+        Notification sent = send("alice", "Your order shipped");
+
+        eventually().untilAsserted(() -> assertThat(sink.events).hasSize(1));
+        StreamEvent event = sink.events.get(0);
+        assertThat(event.kind()).isEqualTo(StreamEvent.Kind.NOTIFICATION);
+        assertThat(event.recipient()).isEqualTo("alice");
+        assertThat(event.seq()).isEqualTo(1);
+        assertThat(event.notification()).isEqualTo(sent);
+        assertThat(connection.lastDeliveredSeq()).isEqualTo(1);
+        assertThat(connection.recipient()).isEqualTo("alice");
+        assertThat(connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void notificationSentRightAfterOpeningALiveStreamIsNeverLost() {
+        start();
+        // The hub learns where "live" starts asynchronously at first; a send racing with that
+        // start must still be delivered. Many rounds make the race likely to show.
+        for (int round = 0; round < 40; round++) {
+            String recipient = "user-" + round;
+            send(recipient, "before opening");
+            RecordingSink sink = sink();
+            notify.openStream(recipient, sink, StreamOptions.live());
+            send(recipient, "right after opening");
+
+            eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(2L));
+        }
+    }
+
+    @Test
+    void connectionReceivesOnlyItsOwnRecipientsEvents() {
+        start();
+        RecordingSink alice = sink();
+        RecordingSink bob = sink();
+        notify.openStream("alice", alice, StreamOptions.live());
+        notify.openStream("bob", bob, StreamOptions.live());
+
+        Notification forAlice = send("alice", "for alice");
+        notify.inbox("alice").markRead(forAlice.id());
+        Notification forBob = send("bob", "for bob");
+
+        // Each connection's queue is FIFO and the events for alice were published first: had they
+        // been routed to bob, he would have them before his own.
+        eventually().untilAsserted(() -> assertThat(bob.events).hasSize(1));
+        assertThat(bob.events.get(0).notification()).isEqualTo(forBob);
+        eventually().untilAsserted(() -> assertThat(alice.kinds())
+                .containsExactly(StreamEvent.Kind.NOTIFICATION, StreamEvent.Kind.READ));
+        assertThat(alice.events).allSatisfy(e -> assertThat(e.recipient()).isEqualTo("alice"));
+    }
+
+    @Test
+    void resumeReplaysMissedNotificationsInOrderThenLiveOnes() {
+        start();
+        for (int i = 1; i <= 5; i++) {
+            send("alice", "n" + i);
+        }
+        RecordingSink sink = sink();
+
+        StreamConnection connection = notify.openStream("alice", sink, StreamOptions.resumeAfter(2));
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(3L, 4L, 5L));
+        assertThat(sink.events.get(0).notification().title()).isEqualTo("n3");
+
+        send("alice", "n6");
+        send("alice", "n7");
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(3L, 4L, 5L, 6L, 7L));
+        assertThat(connection.lastDeliveredSeq()).isEqualTo(7);
+        assertThat(sink.overlappingCalls).hasValue(0);
+    }
+
+    @Test
+    void resumeFromZeroReplaysEverythingAcrossReplayPages() {
+        start();
+        int stored = 250; // more than one replay page
+        for (int i = 1; i <= stored; i++) {
+            send("alice", "n" + i);
+        }
+        RecordingSink sink = sink();
+
+        notify.openStream("alice", sink, StreamOptions.resumeAfter(0));
+
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactlyElementsOf(range(1, stored)));
+        send("alice", "live");
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactlyElementsOf(range(1, stored + 1)));
+    }
+
+    @Test
+    void cursorBeyondTheEndReplaysNothingAndStillDeliversNewOnes() {
+        start();
+        send("alice", "n1");
+        send("alice", "n2");
+        RecordingSink sink = sink();
+
+        notify.openStream("alice", sink, StreamOptions.resumeAfter(99));
+        send("alice", "n3");
+
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(3L));
+    }
+
+    @Test
+    void deletedNotificationsAreSkippedOnReplay() {
+        start();
+        List<Notification> sent = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            sent.add(send("alice", "n" + i));
+        }
+        notify.inbox("alice").delete(sent.get(2).id()); // seq 3
+        RecordingSink sink = sink();
+
+        notify.openStream("alice", sink, StreamOptions.resumeAfter(1));
+        send("alice", "n6");
+
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(2L, 4L, 5L, 6L));
+    }
+
+    @Test
+    void replayUnderConcurrentSendsDeliversEveryLaterSequenceExactlyOnceInOrder() throws Exception {
+        start();
+        for (int i = 1; i <= 20; i++) {
+            send("alice", "before " + i);
+        }
+        int threads = 4;
+        int perPhase = 30;
+        int total = 20 + threads * perPhase * 2;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch opened = new CountDownLatch(1);
+        try {
+            List<Future<?>> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                senders.add(pool.submit(() -> {
+                    for (int i = 0; i < perPhase; i++) {
+                        send("alice", "t" + thread + " phase 1 #" + i);
+                    }
+                    // The second phase runs while the connections opened below replay.
+                    opened.await();
+                    for (int i = 0; i < perPhase; i++) {
+                        send("alice", "t" + thread + " phase 2 #" + i);
+                    }
+                    return null;
+                }));
+            }
+
+            // Open while the first phase is still sending.
+            eventually().until(() -> notify.inbox("alice").unreadCount() >= 40);
+            RecordingSink early = sink();
+            StreamConnection earlyConnection = notify.openStream("alice", early, StreamOptions.resumeAfter(10));
+            RecordingSink live = sink();
+            notify.openStream("alice", live, StreamOptions.live());
+            opened.countDown();
+            RecordingSink late = sink();
+            notify.openStream("alice", late, StreamOptions.resumeAfter(30));
+
+            for (Future<?> f : senders) {
+                f.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+            }
+            assertThat(notify.inbox("alice").unreadCount()).isEqualTo(total);
+
+            eventually().untilAsserted(() -> assertThat(early.seqs()).containsExactlyElementsOf(range(11, total)));
+            eventually().untilAsserted(() -> assertThat(late.seqs()).containsExactlyElementsOf(range(31, total)));
+            // A live connection starts somewhere in the middle, then misses nothing.
+            eventually().untilAsserted(() -> {
+                List<Long> seqs = live.seqs();
+                assertThat(seqs).isNotEmpty();
+                assertThat(seqs).containsExactlyElementsOf(range(seqs.get(0), total));
+            });
+            assertThat(earlyConnection.lastDeliveredSeq()).isEqualTo(total);
+            for (RecordingSink s : List.of(early, late, live)) {
+                assertThat(s.overlappingCalls).hasValue(0);
+                assertThat(s.closeReasons).isEmpty();
+            }
+        } finally {
+            opened.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void heartbeatsArriveAtTheIntervalAskedForByTheConnection() {
+        TestClock clock = new TestClock(Instant.parse("2026-05-01T08:00:00Z"));
+        start(b -> b.clock(clock));
+        RecordingSink sink = sink();
+
+        notify.openStream("alice", sink, StreamOptions.live().withHeartbeat(Duration.ofMillis(100)));
+
+        eventually().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(sink.heartbeats).hasSizeGreaterThanOrEqualTo(3));
+        assertThat(sink.heartbeats).containsOnly(clock.instant());
+        assertThat(sink.events).isEmpty();
+    }
+
+    @Test
+    void heartbeatConfiguredOnTheBuilderAppliesToConnectionsWithoutTheirOwn() {
+        start(b -> b.heartbeat(Duration.ofMillis(100)));
+        RecordingSink sink = sink();
+
+        notify.openStream("alice", sink, StreamOptions.resumeAfter(0));
+
+        eventually().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(sink.heartbeats).hasSizeGreaterThanOrEqualTo(3));
+    }
+
+    @Test
+    void slowConsumerIsDisconnectedWhileOtherConnectionsKeepReceivingPromptly() {
+        int capacity = 4;
+        start(b -> b.streamQueueCapacity(capacity));
+        RecordingSink slow = sink().blockWrites();
+        RecordingSink fast = sink();
+        StreamConnection slowConnection = notify.openStream("alice", slow, StreamOptions.live());
+        StreamConnection fastConnection = notify.openStream("alice", fast, StreamOptions.live());
+
+        send("alice", "n1");
+        eventually().until(slow::isBlocked);
+        // One event is stuck in the slow socket; its queue then fills and overflows. Each send
+        // waits until the fast client has it, so only the slow one's queue grows.
+        for (int i = 2; i <= capacity + 3; i++) {
+            send("alice", "n" + i);
+            long expected = i;
+            eventually().untilAsserted(() -> assertThat(fast.seqs()).contains(expected));
+        }
+
+        eventually().untilAsserted(() -> assertThat(slowConnection.isOpen()).isFalse());
+        assertThat(slow.closeReasons).singleElement().asString().contains("slow consumer");
+        assertThat(fast.closeReasons).as("fast connection closed").isEmpty();
+        assertThat(notify.streams("alice")).containsExactly(fastConnection);
+        assertThat(notify.openStreamCount()).isEqualTo(1);
+
+        // The slow client is still stuck, yet the other one gets everything at once.
+        send("alice", "after the slow one was dropped");
+        eventually().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(fast.seqs()).containsExactlyElementsOf(range(1, capacity + 4)));
+        assertThat(slow.isBlocked()).isTrue();
+        assertThat(slow.events).isEmpty();
+        assertThat(fast.closeReasons).isEmpty();
+    }
+
+    @Test
+    void readAllReadAndDeletedChangesAreStreamed() {
+        start();
+        RecordingSink sink = sink();
+        notify.openStream("alice", sink, StreamOptions.live());
+        Notification n1 = send("alice", "n1");
+        Notification n2 = send("alice", "n2");
+        send("alice", "n3");
+        Inbox inbox = notify.inbox("alice");
+
+        inbox.markRead(n1.id());
+        inbox.markRead(n1.id()); // already read: no second event
+        assertThat(inbox.markAllRead()).isEqualTo(2);
+        assertThat(inbox.markAllRead()).isZero(); // nothing changed: no event
+        inbox.delete(n2.id());
+        send("alice", "n4");
+
+        eventually().untilAsserted(() -> assertThat(sink.kinds()).containsExactly(
+                StreamEvent.Kind.NOTIFICATION, StreamEvent.Kind.NOTIFICATION, StreamEvent.Kind.NOTIFICATION,
+                StreamEvent.Kind.READ, StreamEvent.Kind.ALL_READ, StreamEvent.Kind.DELETED,
+                StreamEvent.Kind.NOTIFICATION));
+        StreamEvent read = sink.events.get(3);
+        assertThat(read.notificationId()).isEqualTo(n1.id());
+        StreamEvent allRead = sink.events.get(4);
+        assertThat(allRead.seq()).isEqualTo(3);
+        assertThat(allRead.count()).isEqualTo(2);
+        StreamEvent deleted = sink.events.get(5);
+        assertThat(deleted.notificationId()).isEqualTo(n2.id());
+        assertThat(sink.events).allSatisfy(e -> assertThat(e.recipient()).isEqualTo("alice"));
+        assertThat(sink.seqs()).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void closeStreamsClosesEveryConnectionOfTheRecipientOnce() {
+        start();
+        RecordingSink a1 = sink();
+        RecordingSink a2 = sink();
+        RecordingSink b1 = sink();
+        StreamConnection first = notify.openStream("alice", a1, StreamOptions.live());
+        StreamConnection second = notify.openStream("alice", a2, StreamOptions.live());
+        StreamConnection bobs = notify.openStream("bob", b1, StreamOptions.live());
+        assertThat(notify.streams("alice")).containsExactlyInAnyOrder(first, second);
+        assertThat(first.id()).isNotEqualTo(second.id());
+        assertThat(notify.openStreamCount()).isEqualTo(3);
+
+        assertThat(notify.closeStreams("alice", "logged out")).isEqualTo(2);
+
+        assertThat(a1.closeReasons).containsExactly("logged out");
+        assertThat(a2.closeReasons).containsExactly("logged out");
+        assertThat(first.isOpen()).isFalse();
+        assertThat(notify.streams("alice")).isEmpty();
+        assertThat(notify.streams("bob")).containsExactly(bobs);
+        assertThat(notify.openStreamCount()).isEqualTo(1);
+
+        // Closing again, either way, does not call the sink again.
+        assertThat(notify.closeStreams("alice", "again")).isZero();
+        first.close();
+        assertThat(a1.closeReasons).containsExactly("logged out");
+        assertThat(notify.openStreamCount()).isEqualTo(1);
+
+        send("alice", "nobody listening");
+        send("bob", "bob still listening");
+        eventually().untilAsserted(() -> assertThat(b1.events).hasSize(1));
+        assertThat(a1.events).isEmpty();
+        assertThat(a2.events).isEmpty();
+        assertThat(b1.closeReasons).isEmpty();
+    }
+
+    @Test
+    void sinkThrowingIOExceptionOnWriteIsClosedAndRemoved() {
+        start();
+        RecordingSink broken = sink().failEvents();
+        RecordingSink healthy = sink();
+        StreamConnection connection = notify.openStream("alice", broken, StreamOptions.live());
+        StreamConnection other = notify.openStream("alice", healthy, StreamOptions.live());
+
+        send("alice", "n1");
+
+        eventually().untilAsserted(() -> assertThat(connection.isOpen()).isFalse());
+        assertThat(notify.streams("alice")).containsExactly(other);
+        assertThat(broken.closeReasons).hasSize(1);
+        eventually().untilAsserted(() -> assertThat(healthy.seqs()).containsExactly(1L));
+
+        send("alice", "n2");
+        eventually().untilAsserted(() -> assertThat(healthy.seqs()).containsExactly(1L, 2L));
+        assertThat(broken.closeReasons).hasSize(1);
+    }
+
+    @Test
+    void sinkThrowingIOExceptionOnHeartbeatIsClosedAndRemoved() {
+        start();
+        RecordingSink broken = sink().failHeartbeats();
+        StreamConnection connection = notify.openStream("alice", broken,
+                StreamOptions.live().withHeartbeat(Duration.ofMillis(50)));
+
+        eventually().untilAsserted(() -> assertThat(connection.isOpen()).isFalse());
+        assertThat(notify.streams("alice")).isEmpty();
+        assertThat(notify.openStreamCount()).isZero();
+        assertThat(broken.closeReasons).hasSize(1);
+    }
+
+    @Test
+    void closingNotifyClosesOpenStreams() {
+        start();
+        RecordingSink sink = sink();
+        StreamConnection connection = notify.openStream("alice", sink, StreamOptions.live());
+
+        notify.close();
+        Notify closed = notify;
+        notify = null;
+
+        assertThat(sink.closeReasons).hasSize(1);
+        assertThat(connection.isOpen()).isFalse();
+        assertThat(closed.openStreamCount()).isZero();
+    }
+}
