@@ -1,0 +1,2 @@
+/** The email channel: SMTP delivery with angus-mail, and one-click unsubscribe links (RFC 8058). */
+package dev.notify.email;
