@@ -24,6 +24,15 @@ public final class NotifyPluginConfig {
     public Duration heartbeat = Notify.DEFAULT_HEARTBEAT;
     /** Largest request body, in bytes; larger ones get 413. Default 64 KiB. */
     public int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    /** Where the admin API (outbox) is mounted; calls need the {@code admin} scope. */
+    public String adminPath = "/api/v1/admin";
+    /** Where recipient profiles are set by publishers ({@code PUT {recipientsPath}/{user_id}}). */
+    public String recipientsPath = "/api/v1/recipients";
+    /**
+     * Verifies the tokens of one-click unsubscribe links ({@code {basePath}/unsubscribe}); null
+     * leaves that endpoint answering 404. Must be built with the secret the email channel signs with.
+     */
+    public dev.notify.email.UnsubscribeTokens unsubscribeTokens;
     /** Path of the health check, or null to not mount one. Default {@code /health}. */
     public String healthPath = "/health";
     /** SSE {@code retry:} hint sent to clients, the reconnect delay browsers use. Default 3 s. */

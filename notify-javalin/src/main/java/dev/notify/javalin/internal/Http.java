@@ -1,0 +1,237 @@
+package dev.notify.javalin.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notify.InvalidRequestException;
+import dev.notify.NotFoundException;
+import dev.notify.NotifyException;
+import dev.notify.internal.Json;
+import dev.notify.javalin.ApiError;
+import dev.notify.javalin.ApiException;
+import dev.notify.javalin.AuthenticationException;
+import dev.notify.javalin.NotifyPluginConfig;
+import dev.notify.javalin.Principal;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every endpoint shares: authentication, JSON bodies with a size limit, query parsing, and
+ * errors from one catalogue as {@code {"error":{"code","message"}}}.
+ */
+final class Http {
+    private static final Logger log = LoggerFactory.getLogger(Http.class);
+
+    private final NotifyPluginConfig config;
+
+    Http(NotifyPluginConfig config) {
+        this.config = config;
+    }
+
+    Handler guarded(Handler handler) {
+        return ctx -> {
+            try {
+                handler.handle(ctx);
+            } catch (ApiException e) {
+                error(ctx, e.status(), e.code(), e.getMessage());
+            } catch (AuthenticationException e) {
+                ctx.header("WWW-Authenticate", "Bearer");
+                error(ctx, 401, e.code(), e.getMessage());
+            } catch (InvalidRequestException e) {
+                error(ctx, 400, e.code(), e.getMessage());
+            } catch (NotFoundException e) {
+                error(ctx, 404, e.code(), e.getMessage());
+            } catch (NotifyException e) {
+                log.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
+                int status = "store_unavailable".equals(e.code()) ? 503 : 500;
+                error(ctx, status, e.code(), e.getMessage());
+            } catch (RuntimeException e) {
+                // ctx.path() excludes the query string, so a ?token= never reaches the log.
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, 500, ApiError.INTERNAL.code(), ApiError.INTERNAL.hint());
+            }
+        };
+    }
+
+    static void error(Context ctx, int status, String code, String message) {
+        json(ctx, status, Map.of("error", Map.of("code", code, "message", message)));
+    }
+
+    static void json(Context ctx, int status, Object body) {
+        ctx.status(status).contentType("application/json").result(Json.write(body));
+    }
+
+    Principal authenticate(Context ctx) {
+        String header = ctx.header("Authorization");
+        String token = null;
+        if (header != null) {
+            if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+                throw new AuthenticationException("Authorization header must be 'Bearer <token>'");
+            }
+            token = header.substring(7).trim();
+        } else {
+            token = ctx.queryParam("token");
+        }
+        if (token == null || token.isBlank()) {
+            throw new AuthenticationException("no token: send 'Authorization: Bearer <token>' or '?token='");
+        }
+        return config.authenticator.authenticate(token);
+    }
+
+    ObjectNode readJsonObject(Context ctx) {
+        String contentType = ctx.contentType();
+        if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+            throw new ApiException(ApiError.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json but was '"
+                    + contentType + "'");
+        }
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > config.maxBodyBytes) {
+            throw tooLarge(declared);
+        }
+        byte[] bytes = readLimited(ctx);
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(ApiError.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ApiException(ApiError.INVALID_JSON, "the body could not be read");
+        }
+        if (node == null || node.isMissingNode() || !node.isObject()) {
+            throw new ApiException(ApiError.INVALID_JSON, "the body must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    private byte[] readLimited(Context ctx) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            long total = 0;
+            for (int n; (n = in.read(chunk)) != -1; ) {
+                total += n;
+                if (total > config.maxBodyBytes) {
+                    throw tooLarge(total);
+                }
+                buffer.write(chunk, 0, n);
+            }
+            return buffer.toByteArray();
+        } catch (IOException e) {
+            throw new ApiException(ApiError.INVALID_JSON, "the body could not be read");
+        }
+    }
+
+    private ApiException tooLarge(long size) {
+        return new ApiException(ApiError.PAYLOAD_TOO_LARGE, "the body must be at most " + config.maxBodyBytes
+                + " bytes but was " + (size > config.maxBodyBytes ? "more" : Long.toString(size)));
+    }
+
+    static String text(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw InvalidRequestException.field(field, "must be a string");
+        }
+        return node.asText();
+    }
+
+    static long pathId(Context ctx) {
+        String raw = ctx.pathParam("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new NotFoundException("notification '" + raw + "' not found");
+    }
+
+    static long lastEventId(Context ctx) {
+        String raw = ctx.header("Last-Event-ID");
+        if (raw == null || raw.isBlank()) {
+            raw = ctx.queryParam("last_event_id");
+        }
+        if (raw == null || raw.isBlank()) {
+            return -1;
+        }
+        try {
+            long seq = Long.parseLong(raw.trim());
+            if (seq >= 0) {
+                return seq;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw InvalidRequestException.field("last_event_id", "must be a sequence number this server sent but was '"
+                + raw + "'");
+    }
+
+    static boolean parseBoolean(Context ctx, String name) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isBlank()) {
+            return false;
+        }
+        return switch (raw.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw InvalidRequestException.field(name, "must be true or false but was '" + raw + "'");
+        };
+    }
+
+    static int parseInt(Context ctx, String name, int fallback) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            throw InvalidRequestException.field(name, "must be a whole number but was '" + raw + "'");
+        }
+    }
+
+    /** Authenticates and requires one of the scopes. */
+    Principal requireScope(Context ctx, String... scopes) {
+        Principal p = authenticate(ctx);
+        for (String scope : scopes) {
+            if (p.has(scope)) {
+                return p;
+            }
+        }
+        throw new ApiException(ApiError.INSUFFICIENT_SCOPE, "this call needs the '" + String.join("' or '", scopes)
+                + "' scope");
+    }
+
+    static long parseLong(Context ctx, String name, long fallback) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            throw InvalidRequestException.field(name, "must be a whole number but was '" + raw + "'");
+        }
+    }
+
+    /** @throws ApiException {@code unknown_field} naming the first field not in {@code accepted} */
+    static void rejectUnknownFields(ObjectNode body, java.util.Set<String> accepted) {
+        for (var names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!accepted.contains(name)) {
+                throw new ApiException(400, "unknown_field", "unknown field '" + name + "'; accepted: "
+                        + String.join(", ", accepted.stream().sorted().toList()));
+            }
+        }
+    }
+}
