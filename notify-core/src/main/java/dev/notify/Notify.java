@@ -598,7 +598,7 @@ public final class Notify implements AutoCloseable {
             }
         }
 
-        /** A JDBC URL without its query string or password parameters. */
+        /** A JDBC URL with the values of {@code password=} / {@code pwd=} parameters masked. */
         static String redact(String url) {
             return url.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=***");
         }
