@@ -1,0 +1,470 @@
+package dev.notify.push;
+
+import dev.notify.Notification;
+import dev.notify.outbox.ChannelContext;
+import dev.notify.outbox.Delivery;
+import dev.notify.outbox.DeliveryChannel;
+import dev.notify.outbox.DeliveryOutcome;
+import dev.notify.outbox.DeliveryTarget;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Web Push channel ({@value #NAME}): delivers notifications to browsers' push subscriptions
+ * through their push services (RFC 8030), encrypted with aes128gcm (RFC 8291) and authenticated
+ * with VAPID (RFC 8292). Add it to notify, which starts it and hands it outbox rows:
+ * <pre>{@code
+ * PushChannel push = new PushChannel(PushSettings.fromEnvironment(System.getenv()).build());
+ * Notify notify = Notify.builder().jdbcUrl(url).channel(push).build();
+ * push.subscribe("alice", PushSubscription.fromJson(bodyFromBrowser), userAgent);
+ * }</pre>
+ *
+ * <p>Each of a recipient's subscriptions is one destination (its id), so one outbox row. A
+ * delivery POSTs the encrypted payload (see {@link #deliver}) with headers {@code TTL},
+ * {@code Urgency} (from the priority), {@code Topic} (from {@code data.collapse_key}, when given),
+ * {@code Content-Encoding: aes128gcm} and {@code Authorization: vapid t=..., k=...}, and maps the
+ * push service's answer to an outcome:
+ * <table>
+ *   <caption>answers and outcomes</caption>
+ *   <tr><th>answer</th><th>outcome</th></tr>
+ *   <tr><td>2xx (201 Created, 202 Accepted)</td><td>delivered; the subscription's last success is recorded</td></tr>
+ *   <tr><td>404, 410</td><td>gone: the subscription expired or was revoked, and is deleted</td></tr>
+ *   <tr><td>413</td><td>sent once more with a payload half as long; failed if 413 again</td></tr>
+ *   <tr><td>429, 5xx, 408, no answer</td><td>retry, after {@code Retry-After} when given</td></tr>
+ *   <tr><td>400, 401, 403 and other 4xx</td><td>failed with the status and the start of the answer;
+ *       the subscription is kept, and the first such answer per push service and status is logged
+ *       as a configuration error</td></tr>
+ * </table>
+ *
+ * <p>All requests go through one JDK {@link HttpClient} (connections are kept and reused, HTTP/2
+ * where the push service offers it); a batch's requests run concurrently, so one slow push
+ * service does not hold up the others. Thread-safe.
+ */
+public final class PushChannel implements DeliveryChannel {
+    /** The channel's name in outbox rows and preferences. */
+    public static final String NAME = "push";
+
+    private static final Logger log = LoggerFactory.getLogger(PushChannel.class);
+    /** Most characters of a push service's answer kept in a failure reason. */
+    private static final int EXCERPT_CHARS = 200;
+    /** Most bytes of a push service's answer read; the rest is discarded. */
+    private static final int EXCERPT_BYTES = 2048;
+
+    private final PushSettings settings;
+    private final EndpointPolicy policy;
+    /** "origin status" pairs already logged as configuration errors: log once, not per message. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private volatile Running running;
+
+    /**
+     * A channel with these settings; {@link #start} (done by notify) connects it to the database.
+     *
+     * @param settings keys, subject and the rest
+     */
+    public PushChannel(PushSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.policy = new EndpointPolicy(settings.allowHttp(), settings.allowPrivateEndpoints());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Creates the subscription store on notify's database and the HTTP client. Idempotent. */
+    @Override
+    public synchronized void start(ChannelContext context) {
+        if (running != null) {
+            return;
+        }
+        Clock clock = settings.clock().orElse(context.clock());
+        PushSubscriptionStore store = new PushSubscriptionStore(org.jdbi.v3.core.Jdbi.create(context.dataSource()),
+                clock, settings.maxSubscriptionsPerRecipient());
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "notify-push-http-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+        running = new Running(store, clock, new VapidTokens(settings.keys(), settings.subject(), clock), http, executor);
+        log.info("Web Push channel ready: VAPID public key {}, subject {}", publicKey(), settings.subject());
+    }
+
+    /** The recipient's subscription ids, as strings. */
+    @Override
+    public List<String> destinations(DeliveryTarget target) {
+        return running().store.ids(target.recipient()).stream().map(String::valueOf).toList();
+    }
+
+    /**
+     * Delivers a batch: for each delivery, loads its subscription (gone if deleted, or if it now
+     * belongs to another recipient), builds the payload from the notification (a JSON object of
+     * title, body, link, id, type and icon, shortened to fit 4096 bytes once encrypted), encrypts
+     * it for the subscription, and POSTs it; the answers map to outcomes as the class description
+     * says. Requests run concurrently; each is bounded by {@link PushSettings#requestTimeout()}.
+     *
+     * @return one outcome per delivery, in order
+     */
+    @Override
+    public List<DeliveryOutcome> deliver(List<Delivery> batch) {
+        Running r = running();
+        List<Long> ids = new ArrayList<>();
+        for (Delivery d : batch) {
+            Long id = parseId(d.destination());
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        Map<Long, StoredPushSubscription> subscriptions;
+        try {
+            subscriptions = r.store.findAll(ids);
+        } catch (RuntimeException e) {
+            log.warn("Web Push: cannot load the subscriptions of {} deliveries", batch.size(), e);
+            DeliveryOutcome retry = DeliveryOutcome.retry("cannot load push subscriptions: " + e.getMessage());
+            return batch.stream().map(d -> retry).toList();
+        }
+        PushEncryption encryption = new PushEncryption();
+        List<CompletableFuture<DeliveryOutcome>> pending = new ArrayList<>(batch.size());
+        for (Delivery d : batch) {
+            CompletableFuture<DeliveryOutcome> outcome;
+            try {
+                outcome = deliverOne(r, d, subscriptions, encryption);
+            } catch (RuntimeException e) {
+                log.warn("Web Push delivery {} failed unexpectedly", d.outboxId(), e);
+                outcome = CompletableFuture.completedFuture(DeliveryOutcome.retry("unexpected error: " + e));
+            }
+            pending.add(outcome);
+        }
+        List<DeliveryOutcome> outcomes = new ArrayList<>(batch.size());
+        for (CompletableFuture<DeliveryOutcome> f : pending) {
+            outcomes.add(f.join());
+        }
+        return outcomes;
+    }
+
+    /** Deletes subscriptions that never worked, or stopped working, per {@link PushSettings.Builder#expireAfter}. */
+    @Override
+    public void housekeep(Instant now) {
+        Instant unconfirmed = settings.expireUnconfirmedAfter() == null ? null : now.minus(settings.expireUnconfirmedAfter());
+        Instant inactive = settings.expireInactiveAfter() == null ? null : now.minus(settings.expireInactiveAfter());
+        int expired = running().store.expire(unconfirmed, inactive);
+        if (expired > 0) {
+            log.info("expired {} Web Push subscriptions that never worked or stopped working", expired);
+        }
+    }
+
+    /** Stops the HTTP client's threads. */
+    @Override
+    public synchronized void close() {
+        Running r = running;
+        if (r != null) {
+            r.executor.shutdownNow();
+        }
+    }
+
+    /**
+     * Subscribes a recipient's browser, after checking the endpoint against the settings:
+     * {@code https} (or {@code http} when allowed), and a host that does not resolve to a
+     * loopback, private, link-local, unspecified or multicast address (unless allowed). The same
+     * endpoint subscribed again is stored once, with the latest recipient and keys.
+     *
+     * @param recipient    the user id
+     * @param subscription from the browser
+     * @param userAgent    the browser's {@code User-Agent}, or null
+     * @return the subscription as stored
+     * @throws dev.notify.InvalidRequestException {@code invalid_endpoint} or
+     *                                            {@code invalid_recipient}; nothing is stored
+     * @throws IllegalStateException              before {@link #start}
+     */
+    public StoredPushSubscription subscribe(String recipient, PushSubscription subscription, String userAgent) {
+        Objects.requireNonNull(subscription, "subscription");
+        PushSubscriptionStore.requireRecipient(recipient);
+        Running r = running();
+        policy.check(subscription.uri());
+        return r.store.subscribe(recipient, subscription, userAgent);
+    }
+
+    /** As {@link #subscribe(String, PushSubscription, String)} without a user agent. */
+    public StoredPushSubscription subscribe(String recipient, PushSubscription subscription) {
+        return subscribe(recipient, subscription, null);
+    }
+
+    /**
+     * Removes the recipient's own subscription to {@code endpoint}; another recipient's is never
+     * touched.
+     *
+     * @return whether one was removed
+     */
+    public boolean unsubscribe(String recipient, String endpoint) {
+        return running().store.unsubscribe(recipient, endpoint);
+    }
+
+    /** The recipient's subscriptions, oldest first. */
+    public List<StoredPushSubscription> subscriptions(String recipient) {
+        return running().store.list(recipient);
+    }
+
+    /**
+     * The VAPID public key as base64url: the {@code applicationServerKey} browsers pass to
+     * {@code PushManager.subscribe()}.
+     */
+    public String publicKey() {
+        return settings.keys().publicKeyBase64Url();
+    }
+
+    /** The settings. */
+    public PushSettings settings() {
+        return settings;
+    }
+
+    /** The subscription store, for administration. */
+    public PushSubscriptionStore store() {
+        return running().store;
+    }
+
+    /** The "origin status" pairs logged as configuration errors so far. */
+    Set<String> reportedProblems() {
+        return Set.copyOf(reported);
+    }
+
+    private Running running() {
+        Running r = running;
+        if (r == null) {
+            throw new IllegalStateException("the push channel is not started: add it with Notify.builder().channel(...)"
+                    + " or call start(ChannelContext)");
+        }
+        return r;
+    }
+
+    private CompletableFuture<DeliveryOutcome> deliverOne(Running r, Delivery d,
+                                                          Map<Long, StoredPushSubscription> subscriptions,
+                                                          PushEncryption encryption) {
+        Long id = parseId(d.destination());
+        if (id == null) {
+            return done(DeliveryOutcome.failed("destination '" + d.destination() + "' is not a push subscription id"));
+        }
+        StoredPushSubscription sub = subscriptions.get(id);
+        if (sub == null) {
+            return done(DeliveryOutcome.gone("push subscription " + id + " no longer exists"));
+        }
+        Notification n = d.notification();
+        if (!sub.recipient().equals(n.recipient())) {
+            return done(DeliveryOutcome.gone("push subscription " + id + " now belongs to another recipient"));
+        }
+        URI uri = sub.subscription().uri();
+        String origin = sub.subscription().origin();
+        String problem = policy.schemeProblem(uri);
+        if (problem == null) {
+            try {
+                problem = policy.addressProblem(uri);
+            } catch (UnknownHostException e) {
+                return done(DeliveryOutcome.retry("push service host " + uri.getHost() + " does not resolve"));
+            }
+        }
+        if (problem != null) {
+            return done(DeliveryOutcome.failed("push subscription " + id + ": endpoint " + problem));
+        }
+        String icon = n.data().get("icon") instanceof String s && !s.isBlank() ? s : settings.icon();
+        byte[] plaintext = PushPayload.of(n, icon, PushPayload.MAX_PLAINTEXT_BYTES);
+        byte[] body;
+        try {
+            body = encryption.encrypt(sub.subscription().p256dhBytes(), sub.subscription().authBytes(), plaintext);
+        } catch (IllegalArgumentException e) {
+            return done(DeliveryOutcome.failed("push subscription " + id + ": " + e.getMessage()));
+        }
+        // Outcomes touch the database: run them on the channel's threads, not the JDK's async pool.
+        return send(r, uri, n, body)
+                .thenComposeAsync(response -> {
+                    if (response.statusCode() != 413) {
+                        return done(outcome(r, sub, origin, response));
+                    }
+                    // RFC 8030 section 7.2 lets a push service accept less than 4096 bytes: try once with half.
+                    byte[] shorter = PushPayload.of(n, icon, plaintext.length / 2);
+                    byte[] retryBody = new PushEncryption().encrypt(sub.subscription().p256dhBytes(),
+                            sub.subscription().authBytes(), shorter);
+                    return send(r, uri, n, retryBody).thenApplyAsync(second -> second.statusCode() == 413
+                            ? DeliveryOutcome.failed("push service " + origin + " answered 413 (payload too large) "
+                            + "twice, the second time to a payload shortened to " + shorter.length + " bytes: "
+                            + excerptOrStatus(second))
+                            : outcome(r, sub, origin, second), r.executor);
+                }, r.executor)
+                .exceptionally(e -> transportFailure(origin, e));
+    }
+
+    private CompletableFuture<HttpResponse<String>> send(Running r, URI uri, Notification n, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(settings.requestTimeout())
+                .header("TTL", Long.toString(settings.ttl().getSeconds()))
+                .header("Urgency", PushHeaders.urgency(n.priority()))
+                .header("Content-Encoding", "aes128gcm")
+                .header("Content-Type", "application/octet-stream")
+                .header("Authorization", r.tokens.authorization(uri))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        String topic = PushHeaders.topic(n.data().get("collapse_key"));
+        if (topic != null) {
+            request.header("Topic", topic);
+        }
+        return r.http.sendAsync(request.build(), info -> new Excerpt());
+    }
+
+    private DeliveryOutcome outcome(Running r, StoredPushSubscription sub, String origin, HttpResponse<String> response) {
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            try {
+                r.store.recordSuccess(sub.id(), r.clock.instant());
+            } catch (RuntimeException e) {
+                log.warn("could not record the success of push subscription {}", sub.id(), e);
+            }
+            return DeliveryOutcome.delivered();
+        }
+        if (status == 404 || status == 410) {
+            log.debug("push subscription {} of {} is gone ({} from {})", sub.id(), sub.recipient(), status, origin);
+            try {
+                r.store.delete(sub.id());
+            } catch (RuntimeException e) {
+                log.warn("could not delete push subscription {} after a {} answer", sub.id(), status, e);
+            }
+            return DeliveryOutcome.gone("push service " + origin + " answered " + status
+                    + ": the subscription expired or was revoked, and is deleted");
+        }
+        String reason = "push service " + origin + " answered " + excerptOrStatus(response);
+        if (status == 429 || status >= 500 || status == 408) {
+            Duration after = PushHeaders.retryAfter(response.headers().firstValue("Retry-After").orElse(null),
+                    r.clock.instant());
+            return DeliveryOutcome.retryAfter(reason, after);
+        }
+        if (status == 400 || status == 401 || status == 403) {
+            reportConfigurationProblem(origin, status, response.body());
+        }
+        return DeliveryOutcome.failed(reason);
+    }
+
+    private void reportConfigurationProblem(String origin, int status, String excerpt) {
+        if (!reported.add(origin + " " + status)) {
+            log.debug("push service {} answered {} again: {}", origin, status, excerpt);
+            return;
+        }
+        if (status == 400) {
+            log.error("Web Push misconfigured: push service {} rejected a message as malformed (400: {}). Messages "
+                            + "to it fail until this is fixed; further 400 answers from it are logged at debug level.",
+                    origin, excerpt);
+        } else {
+            log.error("Web Push misconfigured: push service {} rejected our VAPID credentials ({}: {}). Check that "
+                            + "browsers subscribed with this server's public key {} (subscriptions made under another "
+                            + "key are refused; they must subscribe again) and that the subject '{}' is accepted. "
+                            + "Messages to it fail until this is fixed; further {} answers from it are logged at "
+                            + "debug level.",
+                    origin, status, excerpt, publicKey(), settings.subject(), status);
+        }
+    }
+
+    private DeliveryOutcome transportFailure(String origin, Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof HttpTimeoutException) {
+            return DeliveryOutcome.retry("push service " + origin + " did not answer within "
+                    + settings.requestTimeout().toMillis() + " ms");
+        }
+        if (cause instanceof ConnectException) {
+            return DeliveryOutcome.retry("cannot connect to push service " + origin + ": " + cause.getMessage());
+        }
+        if (cause instanceof IOException) {
+            return DeliveryOutcome.retry("request to push service " + origin + " failed: " + cause);
+        }
+        log.warn("Web Push request to {} failed unexpectedly", origin, cause);
+        return DeliveryOutcome.retry("request to push service " + origin + " failed: " + cause);
+    }
+
+    private static String excerptOrStatus(HttpResponse<String> response) {
+        String body = response.body();
+        return response.statusCode() + (body == null || body.isEmpty() ? "" : ": " + body);
+    }
+
+    private static Long parseId(String destination) {
+        try {
+            return Long.valueOf(destination);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    private record Running(PushSubscriptionStore store, Clock clock, VapidTokens tokens, HttpClient http,
+                           ExecutorService executor) {
+    }
+
+    /**
+     * Keeps the first {@value #EXCERPT_BYTES} bytes of an answer and discards the rest, reading it
+     * to the end so the connection can be reused.
+     */
+    private static final class Excerpt implements HttpResponse.BodySubscriber<String> {
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            for (ByteBuffer buffer : items) {
+                int take = Math.min(buffer.remaining(), EXCERPT_BYTES - kept.size());
+                if (take > 0) {
+                    byte[] bytes = new byte[take];
+                    buffer.get(bytes);
+                    kept.write(bytes, 0, take);
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            // The status line is what matters: keep what arrived.
+            result.complete(PushHeaders.excerpt(kept.toByteArray(), EXCERPT_CHARS));
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(PushHeaders.excerpt(kept.toByteArray(), EXCERPT_CHARS));
+        }
+    }
+}
