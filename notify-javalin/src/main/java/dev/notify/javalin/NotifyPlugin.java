@@ -1,13 +1,19 @@
 package dev.notify.javalin;
 
 import dev.notify.javalin.internal.AdminApi;
+import dev.notify.javalin.internal.Cors;
 import dev.notify.javalin.internal.NotificationsApi;
+import dev.notify.javalin.internal.SettingsApi;
+import dev.notify.javalin.internal.StreamTickets;
+import dev.notify.javalin.internal.WebAssets;
+import dev.notify.javalin.internal.WebSocketApi;
 import io.javalin.config.JavalinState;
 import io.javalin.plugin.Plugin;
 import java.util.function.Consumer;
 
 /**
- * Mounts notify's HTTP API and SSE stream on a Javalin 7 application, next to its own routes.
+ * Mounts notify's HTTP API, SSE stream, WebSocket endpoint and web inbox page on a Javalin 7
+ * application, next to its own routes.
  *
  * <pre>{@code
  * Javalin app = Javalin.create(config -> {
@@ -22,8 +28,12 @@ import java.util.function.Consumer;
  * <p>Routes, under {@link NotifyPluginConfig#basePath} (default {@code /api/v1/notifications}):
  * {@code GET /} (list), {@code GET /unread-count}, {@code POST /} (create, scope {@code publish}),
  * {@code GET /{id}}, {@code POST /{id}/read}, {@code POST /mark-all-read}, {@code DELETE /{id}},
- * {@code GET /sse/stream}, {@code GET /sse/status}, {@code POST /sse/close},
- * {@code GET|POST /unsubscribe} (RFC 8058 one-click); under {@link NotifyPluginConfig#adminPath}
+ * {@code GET|PUT /settings}, {@code GET /sse/stream} (also with {@code ?ticket=}),
+ * {@code POST /sse/ticket}, {@code GET /sse/status}, {@code POST /sse/close},
+ * {@code GET|POST /unsubscribe} (RFC 8058 one-click); the WebSocket at
+ * {@link NotifyPluginConfig#wsPath} (default {@code /ws/notifications}); the inbox page at
+ * {@link NotifyPluginConfig#webPath} (default {@code /}) with {@code /notify-client.js},
+ * {@code /notify-inbox.js} and {@code /notify-inbox.css}; under {@link NotifyPluginConfig#adminPath}
  * (scope {@code admin}): {@code GET /outbox}, {@code GET /outbox/counts},
  * {@code POST /outbox/{id}/retry}; under {@link NotifyPluginConfig#recipientsPath} (scope
  * {@code publish}): {@code GET|PUT|DELETE /{user_id}}; and {@code GET /health}.
@@ -37,8 +47,18 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
     @Override
     public void onStart(JavalinState state) {
         pluginConfig.validate();
-        // Admin routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
+        // One ticket store for SSE and WebSocket: a ticket works once, on either.
+        StreamTickets tickets = new StreamTickets(pluginConfig.effectiveClock(), pluginConfig.ticketTtl);
+        new Cors(pluginConfig).mount(state.routes);
+        // Admin and settings routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
         new AdminApi(pluginConfig).mount(state.routes);
-        new NotificationsApi(pluginConfig).mount(state.routes);
+        new SettingsApi(pluginConfig).mount(state.routes);
+        new NotificationsApi(pluginConfig, tickets).mount(state.routes);
+        if (pluginConfig.wsPath != null) {
+            new WebSocketApi(pluginConfig, tickets).mount(state.routes);
+        }
+        if (pluginConfig.webPath != null) {
+            new WebAssets(pluginConfig).mount(state.routes);
+        }
     }
 }

@@ -1,7 +1,10 @@
 package dev.notify.javalin;
 
 import dev.notify.Notify;
+import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,6 +16,12 @@ public final class NotifyPluginConfig {
     public static final String DEFAULT_BASE_PATH = "/api/v1/notifications";
     /** Largest request body accepted, in bytes: 64 KiB. */
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+    /** Where the WebSocket endpoint is mounted. */
+    public static final String DEFAULT_WS_PATH = "/ws/notifications";
+    /** How often each WebSocket is pinged: 15 s, well inside the usual 60 s proxy idle timeouts. */
+    public static final Duration DEFAULT_WS_PING = Duration.ofSeconds(15);
+    /** How long a stream ticket may wait to be used: 30 s. */
+    public static final Duration DEFAULT_TICKET_TTL = Duration.ofSeconds(30);
 
     /** The notify instance to serve; required. The plugin does not close it. */
     public Notify notify;
@@ -38,6 +47,49 @@ public final class NotifyPluginConfig {
     /** SSE {@code retry:} hint sent to clients, the reconnect delay browsers use. Default 3 s. */
     public Duration sseRetry = Duration.ofSeconds(3);
 
+    /**
+     * Path of the WebSocket endpoint (seed 003's protocol), or null to not mount one. Default
+     * {@value #DEFAULT_WS_PATH}.
+     */
+    public String wsPath = DEFAULT_WS_PATH;
+    /**
+     * How often the server sends each WebSocket a ping frame (RFC 6455 section 5.5.2), so proxies
+     * keep idle connections open and dead ones are found. Default 15 s.
+     */
+    public Duration wsPing = DEFAULT_WS_PING;
+    /**
+     * Largest WebSocket text message accepted, in bytes; a larger one closes the socket with
+     * status 1009 (message too big). Default 64 KiB.
+     */
+    public int wsMaxMessageBytes = DEFAULT_MAX_BODY_BYTES;
+    /**
+     * How long a ticket from {@code POST {basePath}/sse/ticket} stays valid; each works once.
+     * Default 30 s.
+     */
+    public Duration ticketTtl = DEFAULT_TICKET_TTL;
+    /**
+     * Browser origins allowed to call the API from their pages (CORS), e.g. the server's
+     * {@code FRONTEND_URL}: {@code scheme://host[:port]}, a trailing slash is ignored; {@code "*"}
+     * allows any origin. Empty (the default) sends no CORS headers, so only same-origin pages
+     * can call the API. The JS client at {@code /notify-client.js} may be loaded from any origin.
+     */
+    public List<String> corsOrigins = List.of();
+    /**
+     * Path of the web inbox page, or null to serve neither the page nor its assets. The page's
+     * assets and the JS client are served at fixed paths ({@code /notify-client.js},
+     * {@code /notify-inbox.js}, {@code /notify-inbox.css}) whatever this path is. Default {@code /};
+     * an application that serves its own {@code /} moves the page (e.g. {@code /notifications})
+     * or sets null.
+     */
+    public String webPath = "/";
+    /** The clock that decides when tickets expire; null (the default) uses {@link Notify#clock()}. */
+    public Clock clock;
+
+    /** The clock in effect: {@link #clock}, or the notify instance's. */
+    public Clock effectiveClock() {
+        return clock != null ? clock : notify.clock();
+    }
+
     /** @throws IllegalArgumentException naming the first setting that is missing or out of range */
     public void validate() {
         if (notify == null) {
@@ -59,5 +111,57 @@ public final class NotifyPluginConfig {
         if (sseRetry == null || sseRetry.isNegative()) {
             throw new IllegalArgumentException("sseRetry must be >= 0 but was " + sseRetry);
         }
+        if (wsPath != null && (!wsPath.startsWith("/") || wsPath.length() < 2)) {
+            throw new IllegalArgumentException("wsPath must start with '/' but was '" + wsPath + "'");
+        }
+        if (wsPing == null || wsPing.isZero() || wsPing.isNegative()) {
+            throw new IllegalArgumentException("wsPing must be > 0 but was " + wsPing);
+        }
+        if (wsMaxMessageBytes < 1024) {
+            throw new IllegalArgumentException("wsMaxMessageBytes must be >= 1024 but was " + wsMaxMessageBytes);
+        }
+        if (ticketTtl == null || ticketTtl.isZero() || ticketTtl.isNegative()) {
+            throw new IllegalArgumentException("ticketTtl must be > 0 but was " + ticketTtl);
+        }
+        if (webPath != null && !webPath.startsWith("/")) {
+            throw new IllegalArgumentException("webPath must start with '/' but was '" + webPath + "'");
+        }
+        Objects.requireNonNull(corsOrigins, "corsOrigins");
+        for (String origin : corsOrigins) {
+            normalizeOrigin(origin);
+        }
+    }
+
+    /**
+     * An origin as browsers send it in {@code Origin}: {@code scheme://host[:port]}, lower case,
+     * no trailing slash; {@code "*"} unchanged.
+     *
+     * @throws IllegalArgumentException if the value is not an http(s) origin
+     */
+    public static String normalizeOrigin(String origin) {
+        if (origin == null || origin.isBlank()) {
+            throw new IllegalArgumentException("a CORS origin must not be blank");
+        }
+        String value = origin.trim();
+        if (value.equals("*")) {
+            return value;
+        }
+        if (value.endsWith("/")) {
+            value = value.substring(0, value.length() - 1);
+        }
+        URI uri;
+        try {
+            uri = URI.create(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("CORS origin must be scheme://host[:port] but was '" + origin + "'");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                || (uri.getRawPath() != null && !uri.getRawPath().isEmpty()) || uri.getRawQuery() != null
+                || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("CORS origin must be scheme://host[:port] but was '" + origin + "'");
+        }
+        return scheme + "://" + uri.getHost().toLowerCase(java.util.Locale.ROOT)
+                + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
     }
 }

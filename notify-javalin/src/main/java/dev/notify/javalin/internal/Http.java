@@ -84,6 +84,18 @@ final class Http {
         return config.authenticator.authenticate(token);
     }
 
+    /**
+     * Authenticates a stream request (SSE, WebSocket upgrade): a {@code ?ticket=} from
+     * {@link StreamTickets} if there is one, else as {@link #authenticate}.
+     */
+    Principal authenticateStream(Context ctx, StreamTickets tickets) {
+        String ticket = ctx.queryParam("ticket");
+        if (ticket != null) {
+            return tickets.redeem(ticket);
+        }
+        return authenticate(ctx);
+    }
+
     ObjectNode readJsonObject(Context ctx) {
         String contentType = ctx.contentType();
         if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {

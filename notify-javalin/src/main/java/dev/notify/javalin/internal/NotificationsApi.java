@@ -42,11 +42,14 @@ public final class NotificationsApi {
     private final NotifyPluginConfig config;
     private final Notify notify;
     private final Http http;
+    private final StreamTickets tickets;
 
-    public NotificationsApi(NotifyPluginConfig config) {
+    /** @param tickets the ticket store shared with the WebSocket endpoint */
+    public NotificationsApi(NotifyPluginConfig config, StreamTickets tickets) {
         this.config = config;
         this.notify = config.notify;
         this.http = new Http(config);
+        this.tickets = tickets;
     }
 
     public void mount(RoutesConfig routes) {
@@ -57,6 +60,7 @@ public final class NotificationsApi {
         routes.get(base + "/unread-count", http.guarded(this::unreadCount));
         routes.post(base + "/mark-all-read", http.guarded(this::markAllRead));
         routes.get(base + "/sse/stream", http.guarded(this::stream));
+        routes.post(base + "/sse/ticket", http.guarded(this::issueTicket));
         routes.get(base + "/sse/status", http.guarded(this::streamStatus));
         routes.post(base + "/sse/close", http.guarded(this::closeStreams));
         routes.get(base + "/{id}", http.guarded(this::get));
@@ -164,8 +168,17 @@ public final class NotificationsApi {
 
     // ---- streams ----
 
-    private void stream(Context ctx) throws IOException {
+    private void issueTicket(Context ctx) {
         Principal p = http.authenticate(ctx);
+        var body = new LinkedHashMap<String, Object>();
+        body.put("ticket", tickets.issue(p));
+        body.put("expires_in", tickets.ttl().toSeconds());
+        ctx.header("Cache-Control", "no-store");
+        Http.json(ctx, 200, body);
+    }
+
+    private void stream(Context ctx) throws IOException {
+        Principal p = http.authenticateStream(ctx, tickets);
         long resumeAfter = Http.lastEventId(ctx);
         var res = ctx.res();
         res.setStatus(200);

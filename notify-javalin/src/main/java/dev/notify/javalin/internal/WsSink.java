@@ -1,0 +1,184 @@
+package dev.notify.javalin.internal;
+
+import dev.notify.StreamEvent;
+import dev.notify.StreamSink;
+import dev.notify.internal.Json;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+
+/**
+ * One WebSocket session as a {@link StreamSink}, and the one way anything is sent on it.
+ *
+ * <p>Every send waits until Jetty has written the frame, under a lock: the stream hub's writer
+ * and the thread answering the client's requests never interleave, and a client that stops
+ * reading holds up only its own hub writer, whose bounded queue then overflows and closes it.
+ * The hub's heartbeat becomes a ping frame (RFC 6455 section 5.5.2) rather than a message, so
+ * clients written for seed 003 see only the messages they know.
+ */
+final class WsSink implements StreamSink {
+    /** Longest a single frame may take to reach the client before the connection counts as dead. */
+    private static final long WRITE_TIMEOUT_SECONDS = 30;
+    /** RFC 6455 section 5.5: a close reason is at most 123 bytes of UTF-8. */
+    private static final int MAX_REASON_BYTES = 123;
+
+    private final Session session;
+    private final Object sendLock = new Object();
+    private volatile boolean writing;
+    private volatile boolean closed;
+    /** Sent before anything else, once; guarded by {@link #sendLock}. */
+    private String greeting;
+
+    WsSink(Session session) {
+        this.session = session;
+    }
+
+    @Override
+    public void event(StreamEvent event) throws IOException {
+        var message = new LinkedHashMap<String, Object>();
+        message.put("type", event.kind().wireName());
+        switch (event.kind()) {
+            case NOTIFICATION -> {
+                message.put("event_id", event.seq());
+                message.put("notification", Json.notificationView(event.notification()));
+            }
+            case READ, DELETED -> message.put("notification_id", event.notificationId());
+            case ALL_READ -> {
+                message.put("count", event.count());
+                message.put("up_to_seq", event.seq());
+            }
+        }
+        send(message);
+    }
+
+    @Override
+    public void heartbeat(Instant now) throws IOException {
+        ByteBuffer payload = ByteBuffer.wrap(Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.US_ASCII));
+        synchronized (sendLock) {
+            sendGreeting();
+            await(c -> session.sendPing(payload, c));
+        }
+    }
+
+    /**
+     * Makes {@code message} the first message on the socket, whichever write comes first: the
+     * hub's replay or {@link #greet()}.
+     */
+    void greetWith(Map<String, Object> message) {
+        synchronized (sendLock) {
+            greeting = Json.write(message);
+        }
+    }
+
+    /** Sends the greeting now, if nothing has sent it yet. */
+    void greet() throws IOException {
+        synchronized (sendLock) {
+            sendGreeting();
+        }
+    }
+
+    /** Sends one JSON message and waits until it is written. */
+    void send(Map<String, Object> message) throws IOException {
+        String text = Json.write(message);
+        synchronized (sendLock) {
+            sendGreeting();
+            await(c -> session.sendText(text, c));
+        }
+    }
+
+    private void sendGreeting() throws IOException {
+        String text = greeting;
+        if (text != null) {
+            greeting = null;
+            await(c -> session.sendText(text, c));
+        }
+    }
+
+    private interface Write {
+        void start(Callback callback);
+    }
+
+    private void await(Write write) throws IOException {
+        if (closed || !session.isOpen()) {
+            throw new IOException("websocket closed");
+        }
+        Callback.Completable done = new Callback.Completable();
+        writing = true;
+        try {
+            write.start(done);
+            done.get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("websocket write failed", e.getCause());
+        } catch (TimeoutException e) {
+            session.disconnect();
+            throw new IOException("websocket write took longer than " + WRITE_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing", e);
+        } finally {
+            writing = false;
+        }
+    }
+
+    @Override
+    public void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (writing) {
+            // A writer is blocked on a client that stopped reading; a close frame would queue
+            // behind its data, so drop the connection and let that write fail now.
+            session.disconnect();
+            return;
+        }
+        session.close(closeCode(reason), truncate(reason), Callback.NOOP);
+    }
+
+    /** Closes with a given status, e.g. after a protocol violation. */
+    void close(int code, String reason) {
+        closed = true;
+        session.close(code, truncate(reason), Callback.NOOP);
+    }
+
+    private static int closeCode(String reason) {
+        if (reason == null) {
+            return StatusCode.NORMAL;
+        }
+        if (reason.startsWith("server shutting down")) {
+            return StatusCode.SHUTDOWN;
+        }
+        if (reason.startsWith("slow consumer")) {
+            return StatusCode.POLICY_VIOLATION;
+        }
+        if (reason.startsWith("server error")) {
+            return StatusCode.SERVER_ERROR;
+        }
+        return StatusCode.NORMAL;
+    }
+
+    private static String truncate(String reason) {
+        if (reason == null) {
+            return null;
+        }
+        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_REASON_BYTES) {
+            return reason;
+        }
+        String cut = new String(bytes, 0, MAX_REASON_BYTES, StandardCharsets.UTF_8);
+        // A multi-byte character split at the cut decodes to U+FFFD (3 bytes): drop it.
+        while (cut.getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES) {
+            cut = cut.substring(0, cut.length() - 1);
+        }
+        return cut;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.notify.javalin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.notify.outbox.Delivery;
+import dev.notify.outbox.DeliveryChannel;
+import dev.notify.outbox.DeliveryOutcome;
+import dev.notify.outbox.DeliveryTarget;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code GET|PUT /api/v1/notifications/settings}: one switch per configured channel. */
+class SettingsApiTest {
+    private static final String PATH = "/api/v1/notifications/settings";
+    private TestServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** A channel that has no destinations: enough to be configured and switched. */
+    static DeliveryChannel silentChannel(String name) {
+        return new DeliveryChannel() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public List<String> destinations(DeliveryTarget target) {
+                return List.of();
+            }
+
+            @Override
+            public List<DeliveryOutcome> deliver(List<Delivery> batch) {
+                throw new AssertionError("nothing is ever queued on " + name);
+            }
+        };
+    }
+
+    @Test
+    void everyConfiguredChannelIsOnUntilTheUserSwitchesItOff() {
+        server = new TestServer(b -> b.channel(silentChannel("email")).channel(silentChannel("push")), c -> { });
+        String alice = server.token("alice");
+        assertThat(TestServer.body(server.get(PATH, alice))).isEqualTo(Map.of("channels", Map.of("email", true, "push", true)));
+
+        HttpResponse<String> off = put(alice, "{\"channels\":{\"email\":false}}");
+
+        assertThat(off.statusCode()).isEqualTo(200);
+        assertThat(TestServer.body(off)).isEqualTo(Map.of("channels", Map.of("email", false, "push", true)));
+        assertThat(server.notify.preferences().allows("alice", "email", "task_assigned")).isFalse();
+        assertThat(server.notify.preferences().allows("bob", "email", "task_assigned")).isTrue();
+        assertThat(TestServer.body(server.get(PATH, alice))).isEqualTo(Map.of("channels", Map.of("email", false, "push", true)));
+
+        assertThat(TestServer.body(put(alice, "{\"channels\":{\"email\":true,\"push\":false}}")))
+                .isEqualTo(Map.of("channels", Map.of("email", true, "push", false)));
+        assertThat(server.notify.preferences().allows("alice", "email", "task_assigned")).isTrue();
+    }
+
+    @Test
+    void withNoChannelsConfiguredThereIsNothingToSwitch() {
+        server = new TestServer();
+        assertThat(TestServer.body(server.get(PATH, server.token("alice")))).isEqualTo(Map.of("channels", Map.of()));
+    }
+
+    @Test
+    void unknownChannelsAndBadValuesAreRejectedAndChangeNothing() {
+        server = new TestServer(b -> b.channel(silentChannel("email")), c -> { });
+        String alice = server.token("alice");
+        HttpResponse<String> unknown = put(alice, "{\"channels\":{\"email\":false,\"sms\":false}}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("sms").contains("email");
+        assertThat(server.notify.preferences().allows("alice", "email", "x")).isTrue();
+
+        assertThat(put(alice, "{\"channels\":{\"email\":\"no\"}}").statusCode()).isEqualTo(400);
+        assertThat(put(alice, "{\"channels\":[]}").statusCode()).isEqualTo(400);
+        assertThat(put(alice, "{\"channels\":{},\"quiet_hours\":{}}").body()).contains("unknown_field");
+        assertThat(put(alice, "not json").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void settingsNeedAToken() {
+        server = new TestServer();
+        assertThat(server.get(PATH, null).statusCode()).isEqualTo(401);
+        assertThat(put(null, "{\"channels\":{}}").statusCode()).isEqualTo(401);
+    }
+
+    private HttpResponse<String> put(String token, String json) {
+        return server.send(server.request(PATH, token).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+}
