@@ -46,6 +46,19 @@ class SseStreamTest {
     }
 
     @Test
+    void notificationCreatedRightAfterTheGreetingIsNeverMissed() {
+        server = new TestServer();
+        String token = server.token("alice");
+        for (int i = 1; i <= 20; i++) {
+            try (SseTestClient alice = server.stream(token, null)) {
+                alice.next("connection_established", TWO_SECONDS);
+                server.create("alice", "n" + i);
+                assertThat(alice.next("notification", TWO_SECONDS).id()).isEqualTo(Integer.toString(i));
+            }
+        }
+    }
+
+    @Test
     void eachUserSeesOnlyTheirOwnNotifications() {
         server = new TestServer();
         try (SseTestClient alice = server.stream(server.token("alice"), null);

@@ -187,17 +187,24 @@ public final class NotificationsApi {
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
         SseSink sink = new SseSink(ctx);
+        StreamOptions options = (resumeAfter >= 0 ? StreamOptions.resumeAfter(resumeAfter) : StreamOptions.live())
+                .withHeartbeat(config.heartbeat);
+        // Register first, greet second: a client that has seen connection_established can rely on
+        // every notification committed from then on reaching it.
+        StreamConnection connection = notify.openStream(p.userId(), sink, options);
         var hello = new LinkedHashMap<String, Object>();
         hello.put("type", "connection_established");
         hello.put("message", "SSE connection established");
         hello.put("user_id", p.userId());
+        hello.put("connection_id", connection.id());
         hello.put("heartbeat_seconds", config.heartbeat.toSeconds());
-        sink.write("retry: " + config.sseRetry.toMillis() + "\n\n");
-        sink.frame(null, "connection_established", hello);
+        try {
+            sink.greet("retry: " + config.sseRetry.toMillis() + "\n\n", hello);
+        } catch (IOException e) {
+            connection.close();
+            return;
+        }
         ctx.future(sink::done);
-        StreamOptions options = (resumeAfter >= 0 ? StreamOptions.resumeAfter(resumeAfter) : StreamOptions.live())
-                .withHeartbeat(config.heartbeat);
-        StreamConnection connection = notify.openStream(p.userId(), sink, options);
         // Whatever ends the response (client gone, server stop) also ends the registration.
         sink.done().whenComplete((v, e) -> connection.close());
     }

@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,8 @@ final class SseSink implements StreamSink {
     private final Context ctx;
     private final ServletOutputStream out;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Released once the greeting is written: the hub's writer may not overtake it. */
+    private final CountDownLatch greeted = new CountDownLatch(1);
     private volatile boolean writing;
 
     SseSink(Context ctx) throws IOException {
@@ -39,8 +43,33 @@ final class SseSink implements StreamSink {
         return done;
     }
 
+    /**
+     * Writes the stream's first frames. The connection is registered with the hub before this (so
+     * nothing committed after the greeting can be missed); the hub's writer waits until it is done.
+     */
+    void greet(String retryField, Map<String, Object> hello) throws IOException {
+        try {
+            write(retryField);
+            frame(null, "connection_established", hello);
+        } finally {
+            greeted.countDown();
+        }
+    }
+
+    private void awaitGreeting() throws IOException {
+        try {
+            if (!greeted.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("stream was never started");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
     @Override
     public void event(StreamEvent event) throws IOException {
+        awaitGreeting();
         switch (event.kind()) {
             case NOTIFICATION -> frame(Long.toString(event.seq()), event.kind().wireName(),
                     Json.notificationView(event.notification()));
@@ -51,6 +80,7 @@ final class SseSink implements StreamSink {
 
     @Override
     public void heartbeat(Instant now) throws IOException {
+        awaitGreeting();
         var data = new LinkedHashMap<String, Object>();
         data.put("type", "heartbeat");
         data.put("timestamp", now);
@@ -89,6 +119,7 @@ final class SseSink implements StreamSink {
 
     @Override
     public void close(String reason) {
+        greeted.countDown();
         if (writing) {
             // A writer is blocked on a client that stopped reading: end the TCP connection so the
             // write fails now instead of after the idle timeout.
