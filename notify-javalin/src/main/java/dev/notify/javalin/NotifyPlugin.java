@@ -3,6 +3,7 @@ package dev.notify.javalin;
 import dev.notify.javalin.internal.AdminApi;
 import dev.notify.javalin.internal.Cors;
 import dev.notify.javalin.internal.NotificationsApi;
+import dev.notify.javalin.internal.PushApi;
 import dev.notify.javalin.internal.SettingsApi;
 import dev.notify.javalin.internal.StreamTickets;
 import dev.notify.javalin.internal.WebAssets;
@@ -53,6 +54,7 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         // Admin and settings routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
         new AdminApi(pluginConfig).mount(state.routes);
         new SettingsApi(pluginConfig).mount(state.routes);
+        new PushApi(pluginConfig).mount(state.routes);
         new NotificationsApi(pluginConfig, tickets).mount(state.routes);
         if (pluginConfig.wsPath != null) {
             new WebSocketApi(pluginConfig, tickets).mount(state.routes);

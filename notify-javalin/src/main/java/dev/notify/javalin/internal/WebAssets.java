@@ -26,6 +26,8 @@ public final class WebAssets {
     public static final String CLIENT_PATH = "/notify-client.js";
     static final String PAGE_SCRIPT_PATH = "/notify-inbox.js";
     static final String PAGE_STYLE_PATH = "/notify-inbox.css";
+    /** The Web Push service worker; at the root so that its scope covers every page. */
+    public static final String SERVICE_WORKER_PATH = "/sw.js";
     private static final String RESOURCES = "/dev/notify/javalin/web/";
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self';"
             + " img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -47,6 +49,7 @@ public final class WebAssets {
         Asset client = asset(bytes("notify-client.js"), "text/javascript; charset=utf-8");
         Asset script = asset(bytes("notify-inbox.js"), "text/javascript; charset=utf-8");
         Asset style = asset(bytes("notify-inbox.css"), "text/css; charset=utf-8");
+        Asset worker = asset(bytes("sw.js"), "text/javascript; charset=utf-8");
         routes.get(config.webPath, ctx -> {
             ctx.header("Content-Security-Policy", PAGE_POLICY);
             ctx.header("Referrer-Policy", "no-referrer");
@@ -60,6 +63,7 @@ public final class WebAssets {
         });
         routes.get(PAGE_SCRIPT_PATH, ctx -> serve(ctx, script));
         routes.get(PAGE_STYLE_PATH, ctx -> serve(ctx, style));
+        routes.get(SERVICE_WORKER_PATH, ctx -> serve(ctx, worker));
     }
 
     private static void serve(Context ctx, Asset asset) {

@@ -187,6 +187,43 @@ export class NotifyClient {
     return this.#request("PUT", "/settings", { channels });
   }
 
+  // ---- Web Push (RFC 8030; VAPID per RFC 8292) ----
+
+  /**
+   * Turns on browser push for this user: registers the service worker (default `/sw.js`, served
+   * by notify), asks for permission, subscribes with the server's VAPID public key and stores the
+   * subscription. Returns the stored subscription, or throws a NotifyError when push is not
+   * configured, unsupported or the permission is denied. Call it from a click handler: browsers
+   * only show the permission prompt for a user gesture.
+   */
+  async enablePush({ serviceWorker = "/sw.js" } = {}) {
+    if (typeof navigator === "undefined" || !("serviceWorker" in navigator) || typeof PushManager === "undefined") {
+      throw new NotifyError(0, "push_unsupported", "this browser does not support Web Push");
+    }
+    const { public_key: publicKey } = await this.#request("GET", "/push/public-key");
+    const registration = await navigator.serviceWorker.register(serviceWorker);
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") {
+      throw new NotifyError(0, "push_denied", "notification permission was not granted");
+    }
+    const existing = await registration.pushManager.getSubscription();
+    const subscription = existing || await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: base64UrlToBytes(publicKey),
+    });
+    return this.#request("POST", "/push/subscribe", subscription.toJSON());
+  }
+
+  /** Turns off browser push on this browser: unsubscribes here and at the server. */
+  async disablePush() {
+    if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
+    const registration = await navigator.serviceWorker.getRegistration();
+    const subscription = registration && await registration.pushManager.getSubscription();
+    if (!subscription) return;
+    await this.#request("POST", "/push/unsubscribe", { endpoint: subscription.endpoint }).catch(() => {});
+    await subscription.unsubscribe();
+  }
+
   /** A fresh single-use stream ticket (what the stream uses; also accepted by the WebSocket). */
   async ticket() {
     if (this.#getTicket) {
@@ -357,4 +394,13 @@ function parse(data) {
   } catch {
     return null;
   }
+}
+
+/** Decodes base64url (RFC 4648 section 5), as VAPID public keys are sent. */
+function base64UrlToBytes(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  const raw = atob(base64);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
 }
