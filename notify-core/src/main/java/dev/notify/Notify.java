@@ -7,6 +7,7 @@ import dev.notify.internal.JdbiPreferences;
 import dev.notify.internal.JdbiRecipientProfiles;
 import dev.notify.internal.OutboxService;
 import dev.notify.internal.OutboxStore;
+import dev.notify.internal.PostgresEventBus;
 import dev.notify.internal.StreamHub;
 import dev.notify.outbox.ChannelContext;
 import dev.notify.outbox.DeliveryChannel;
@@ -58,6 +59,8 @@ public final class Notify implements AutoCloseable {
     public static final int DEFAULT_STREAM_WRITER_THREADS = 16;
     /** Connections in the pool notify creates from a JDBC URL. */
     public static final int DEFAULT_POOL_SIZE = 10;
+    /** How long a caller waits for a pooled connection (or a new one) before failing: 30 s, HikariCP's default. */
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(30);
 
     private final JdbiNotificationStore store;
     private final StreamHub hub;
@@ -447,6 +450,7 @@ public final class Notify implements AutoCloseable {
         private String jdbcUrl;
         private Path dataDirectory = DEFAULT_DATA_DIRECTORY;
         private int poolSize = DEFAULT_POOL_SIZE;
+        private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Clock clock = Clock.systemUTC();
         private EventBus eventBus;
         private Duration heartbeat = DEFAULT_HEARTBEAT;
@@ -521,13 +525,32 @@ public final class Notify implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a caller waits for a connection when notify pools a JDBC URL (HikariCP's
+         * {@code connectionTimeout}); also the connect timeout of the PostgreSQL listening
+         * connection. Default 30 s; at least 250 ms.
+         */
+        public Builder connectionTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.toMillis() < 250) {
+                throw new IllegalArgumentException("connectionTimeout must be >= 250 ms but was " + timeout);
+            }
+            this.connectionTimeout = timeout;
+            return this;
+        }
+
         /** The clock for created and read times; tests pass a fixed or movable one. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
-        /** The bus that carries changes to stream hubs; default in-process ({@link EventBus#local()}). */
+        /**
+         * The bus that carries changes to stream hubs. Default: on PostgreSQL
+         * {@link EventBus#postgres()}, so that every node sharing the database streams every change;
+         * otherwise in-process ({@link EventBus#local()}). A single node on PostgreSQL may choose
+         * {@link EventBus#local()} to save the listening connection and the NOTIFY statements.
+         */
         public Builder eventBus(EventBus eventBus) {
             this.eventBus = Objects.requireNonNull(eventBus, "eventBus");
             return this;
@@ -571,17 +594,16 @@ public final class Notify implements AutoCloseable {
             if (dataSource != null && jdbcUrl != null) {
                 throw new IllegalStateException("set either dataSource or jdbcUrl, not both");
             }
-            if (eventBus == null) {
-                eventBus = EventBus.local();
-            }
             if (dataSource != null) {
-                return new Notify(this, dataSource, "application data source", null);
+                EventBus bus = eventBus != null ? eventBus : busFor(dataSource);
+                return start(dataSource, "application data source", null, bus, dataSource::getConnection);
             }
             String url = jdbcUrl != null ? jdbcUrl
                     : "jdbc:h2:file:" + dataDirectory.resolve("notify").toAbsolutePath();
             HikariConfig config = new HikariConfig();
             config.setJdbcUrl(url);
             config.setMaximumPoolSize(poolSize);
+            config.setConnectionTimeout(connectionTimeout.toMillis());
             config.setPoolName("notify");
             HikariDataSource pool;
             try {
@@ -590,12 +612,66 @@ public final class Notify implements AutoCloseable {
                 throw new NotifyException("store_unavailable", "cannot connect to " + redact(url) + ": " + e.getMessage(), e);
             }
             try {
-                return new Notify(this, pool, redact(url), pool);
+                EventBus bus = eventBus != null ? eventBus
+                        : url.startsWith("jdbc:postgresql:") ? EventBus.postgres() : EventBus.local();
+                return start(pool, redact(url), pool, bus, () -> listeningConnection(url));
             } catch (RuntimeException e) {
                 pool.close();
                 throw e instanceof NotifyException ne ? ne
                         : new NotifyException("store_unavailable", "cannot set up " + redact(url) + ": " + e.getMessage(), e);
             }
+        }
+
+        private Notify start(DataSource ds, String description, AutoCloseable owned, EventBus bus,
+                             PostgresEventBus.ConnectionFactory listening) {
+            if (bus instanceof PostgresEventBus pg) {
+                pg.start(ds, listening);
+            }
+            // The constructor reads the bus from the builder; the builder keeps the caller's choice,
+            // so that building twice never shares a default bus between two instances.
+            EventBus chosen = eventBus;
+            eventBus = bus;
+            Notify notify;
+            try {
+                notify = new Notify(this, ds, description, owned);
+            } catch (RuntimeException e) {
+                if (bus != chosen) {
+                    bus.close();
+                }
+                throw e;
+            } finally {
+                eventBus = chosen;
+            }
+            // A bus that lost events (its connection dropped) has every open stream read the store.
+            bus.onEventsMissed(notify.hub::resyncAll);
+            return notify;
+        }
+
+        /** The default bus on a host's data source: PostgreSQL's when the driver allows LISTEN. */
+        private static EventBus busFor(DataSource ds) {
+            try (Connection c = ds.getConnection()) {
+                if (!"PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) {
+                    return EventBus.local();
+                }
+                if (c.isWrapperFor(org.postgresql.PGConnection.class)) {
+                    return EventBus.postgres();
+                }
+                log.warn("the data source's connections do not unwrap to pgjdbc's PGConnection; streams reach"
+                        + " clients of this node only (set eventBus(...) to choose)");
+                return EventBus.local();
+            } catch (java.sql.SQLException e) {
+                throw new NotifyException("store_unavailable", "cannot connect to the application data source: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        /** A connection of its own for LISTEN, outside the pool: it is held for the node's lifetime. */
+        private Connection listeningConnection(String url) throws java.sql.SQLException {
+            java.util.Properties defaults = new java.util.Properties();
+            // Parameters in the URL win over these.
+            defaults.setProperty("connectTimeout", Long.toString(Math.max(1, connectionTimeout.toSeconds())));
+            defaults.setProperty("tcpKeepAlive", "true");
+            return java.sql.DriverManager.getConnection(url, defaults);
         }
 
         /** A JDBC URL with the values of {@code password=} / {@code pwd=} parameters masked. */

@@ -55,16 +55,35 @@ public final class JdbiNotificationStore {
         this.jdbi = Jdbi.create(dataSource);
     }
 
+    /** Migrations for every database. */
+    static final String COMMON_MIGRATIONS = "classpath:dev/notify/db/migration";
+    /**
+     * PostgreSQL-only migrations (partial indexes). Versions are one sequence shared with
+     * {@link #COMMON_MIGRATIONS}: a new migration in either folder takes the next free number.
+     */
+    static final String POSTGRES_MIGRATIONS = "classpath:dev/notify/db/postgresql";
+
     /** Creates or upgrades the schema. Safe to call on every start and from several nodes at once. */
     public static void migrate(DataSource dataSource) {
+        String[] locations = isPostgres(dataSource)
+                ? new String[] {COMMON_MIGRATIONS, POSTGRES_MIGRATIONS}
+                : new String[] {COMMON_MIGRATIONS};
         Flyway.configure()
                 .dataSource(dataSource)
                 .table(HISTORY_TABLE)
-                .locations("classpath:dev/notify/db/migration")
+                .locations(locations)
                 .baselineOnMigrate(true)
                 .baselineVersion("0")
                 .load()
                 .migrate();
+    }
+
+    private static boolean isPostgres(DataSource dataSource) {
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            return "PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName());
+        } catch (SQLException e) {
+            throw new NotifyException("store_unavailable", "cannot connect to migrate the schema: " + e.getMessage(), e);
+        }
     }
 
     public Jdbi jdbi() {

@@ -41,11 +41,19 @@ import org.slf4j.LoggerFactory;
  * or before the initial replay finished) makes the writer read the gap from the store instead;
  * sequences at or below the last written are dropped. Since sends to one recipient commit in
  * sequence order, the store always holds every sequence below one that was published.
+ *
+ * <p>Other nodes' notifications arrive without content (a cross-node bus carries only the
+ * sequence): they are read from the store like a gap. Such reads are coalesced per connection: while
+ * one is queued and not yet started, further ones are not queued, since it will read them too.
+ * {@link #resyncAll()} makes every connection read from the store, for a bus that may have lost
+ * events.
  */
 public final class StreamHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
     private static final int REPLAY_PAGE = 100;
     private static final Object HEARTBEAT = new Object();
+    /** Queue item: read what the store holds after the last written sequence. */
+    private static final Object CATCH_UP = new Object();
 
     private final JdbiNotificationStore store;
     private final Clock clock;
@@ -101,12 +109,34 @@ public final class StreamHub implements AutoCloseable {
         return c;
     }
 
-    /** Bus listener: enqueue the event on each of the recipient's connections. Never blocks. */
+    /**
+     * Bus listener: enqueue the event on each of the recipient's connections. Never blocks. A
+     * {@link StreamEvent.Kind#NOTIFICATION} without its notification (heard from another node)
+     * makes the connection read it from the store.
+     */
     public void onEvent(StreamEvent event) {
         Set<Connection> connections = byRecipient.get(event.recipient());
-        if (connections != null) {
-            for (Connection c : connections) {
+        if (connections == null) {
+            return;
+        }
+        boolean contentless = event.kind() == StreamEvent.Kind.NOTIFICATION && event.notification() == null;
+        for (Connection c : connections) {
+            if (!contentless) {
                 c.offer(event);
+            } else if (event.seq() > c.lastSeq) {
+                c.requestCatchUp();
+            }
+        }
+    }
+
+    /**
+     * Makes every open connection write what the store holds after its last written sequence:
+     * called when the event bus may have lost events (e.g. its connection dropped and came back).
+     */
+    public void resyncAll() {
+        for (Set<Connection> set : byRecipient.values()) {
+            for (Connection c : set) {
+                c.requestCatchUp();
             }
         }
     }
@@ -170,6 +200,8 @@ public final class StreamHub implements AutoCloseable {
         private final AtomicInteger queued = new AtomicInteger();
         private final AtomicBoolean scheduled = new AtomicBoolean();
         private final AtomicBoolean closed = new AtomicBoolean();
+        /** A CATCH_UP item is queued and not yet started. */
+        private final AtomicBoolean catchUpQueued = new AtomicBoolean();
         private volatile ScheduledFuture<?> heartbeat;
         private volatile boolean ready;
         // Set by open(), then written only by the (single) writer thread draining this connection.
@@ -194,6 +226,12 @@ public final class StreamHub implements AutoCloseable {
             }
             queue.add(item);
             schedule();
+        }
+
+        void requestCatchUp() {
+            if (catchUpQueued.compareAndSet(false, true)) {
+                offer(CATCH_UP);
+            }
         }
 
         void schedule() {
@@ -240,9 +278,20 @@ public final class StreamHub implements AutoCloseable {
                 sink.heartbeat(clock.instant());
                 return;
             }
+            if (item == CATCH_UP) {
+                // Cleared before reading: a request arriving from now on queues another read,
+                // one that arrived before is covered by this read.
+                catchUpQueued.set(false);
+                catchUp();
+                return;
+            }
             StreamEvent event = (StreamEvent) item;
             if (event.kind() != StreamEvent.Kind.NOTIFICATION) {
                 sink.event(event);
+            } else if (event.notification() == null) {
+                if (event.seq() > lastSeq) {
+                    catchUp();
+                }
             } else if (event.seq() == lastSeq + 1) {
                 sink.event(event);
                 lastSeq = event.seq();

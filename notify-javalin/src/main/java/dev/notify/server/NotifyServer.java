@@ -1,5 +1,6 @@
 package dev.notify.server;
 
+import dev.notify.EventBus;
 import dev.notify.Notify;
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.javalin.NotifyPlugin;
@@ -39,10 +40,13 @@ public final class NotifyServer implements AutoCloseable {
      */
     public static NotifyServer start(ServerConfig config, PrintStream out) {
         JwtAuthenticator authenticator = JwtAuthenticator.hs256(config.resolveJwtSecret());
-        Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory());
+        Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
+                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }
+        boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
+        builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
         Notify notify = builder.build();
         // Idle connections are timed out by Jetty only well after a missed heartbeat, so an open
         // SSE stream is never cut between two keep-alives.
@@ -71,7 +75,10 @@ public final class NotifyServer implements AutoCloseable {
         NotifyServer server = new NotifyServer(notify, app, authenticator);
         String host = config.host() == null ? "localhost" : config.host();
         out.println("notify listening on http://" + host + ":" + app.port());
-        out.println("  database: " + notify.databaseDescription());
+        out.println("  database: " + notify.databaseDescription() + ", pool of " + config.dbPoolSize());
+        out.println("  events:   " + (multiNode
+                ? "PostgreSQL LISTEN/NOTIFY: streams every change made on any node sharing this database"
+                : "in-process: a single node"));
         out.println("  channels: in-app live, sse live; email not configured; web push not configured");
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));

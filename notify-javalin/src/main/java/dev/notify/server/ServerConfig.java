@@ -25,6 +25,13 @@ import java.util.Objects;
  *   <li>{@code NOTIFY_JWT_SECRET} — HS256 secret (at least 32 bytes); default a random secret
  *       generated once and kept in {@code <data dir>/jwt-secret}</li>
  *   <li>{@code NOTIFY_HEARTBEAT_SECONDS} — SSE keep-alive interval, default 30</li>
+ *   <li>{@code NOTIFY_DB_POOL_SIZE} — database connections per node, default
+ *       {@value dev.notify.Notify#DEFAULT_POOL_SIZE} (PostgreSQL: one more is held for LISTEN)</li>
+ *   <li>{@code NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS} — how long a request waits for a database
+ *       connection before failing, default 30</li>
+ *   <li>{@code NOTIFY_EVENT_BUS} — {@code auto} (default: PostgreSQL {@code LISTEN/NOTIFY} when
+ *       {@code NOTIFY_DB_URL} is PostgreSQL, so that several nodes share one database; else
+ *       in-process), {@code local} or {@code postgres}</li>
  * </ul>
  *
  * @param port          HTTP port
@@ -33,11 +40,42 @@ import java.util.Objects;
  * @param dbUrl         JDBC URL, or null for the embedded H2 default
  * @param jwtSecret     HS256 secret, or null to use (and create) the one kept in the data directory
  * @param heartbeat     SSE keep-alive interval
+ * @param dbPoolSize    database connections per node
+ * @param dbConnectionTimeout how long a caller waits for a database connection
+ * @param eventBus      how changes reach the streams of other nodes
  */
 public record ServerConfig(int port, String host, Path dataDirectory, String dbUrl, String jwtSecret,
-                           Duration heartbeat) {
+                           Duration heartbeat, int dbPoolSize, Duration dbConnectionTimeout,
+                           EventBusChoice eventBus) {
     public static final int DEFAULT_PORT = 8080;
     static final String SECRET_FILE = "jwt-secret";
+
+    /** {@code NOTIFY_EVENT_BUS}: how changes reach the streams of other nodes. */
+    public enum EventBusChoice {
+        /** PostgreSQL {@code LISTEN/NOTIFY} when the database is PostgreSQL, else in-process. */
+        AUTO,
+        /** In-process only: one node. */
+        LOCAL,
+        /** PostgreSQL {@code LISTEN/NOTIFY}: every node on the database streams every change. */
+        POSTGRES;
+
+        static EventBusChoice parse(String raw) {
+            if (raw == null) {
+                return AUTO;
+            }
+            for (EventBusChoice c : values()) {
+                if (c.name().equalsIgnoreCase(raw.trim())) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("NOTIFY_EVENT_BUS must be auto, local or postgres but was '" + raw + "'");
+        }
+
+        /** Whether this choice means PostgreSQL's bus for a database at {@code dbUrl} (null: embedded H2). */
+        public boolean usesPostgres(String dbUrl) {
+            return this == POSTGRES || (this == AUTO && dbUrl != null && dbUrl.startsWith("jdbc:postgresql:"));
+        }
+    }
 
     public ServerConfig {
         if (port < 0 || port > 65535) {
@@ -46,6 +84,17 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         if (heartbeat.isZero() || heartbeat.isNegative()) {
             throw new IllegalArgumentException("NOTIFY_HEARTBEAT_SECONDS must be > 0 but was " + heartbeat.toSeconds());
+        }
+        if (dbPoolSize < 1) {
+            throw new IllegalArgumentException("NOTIFY_DB_POOL_SIZE must be >= 1 but was " + dbPoolSize);
+        }
+        if (dbConnectionTimeout.toMillis() < 250) {
+            throw new IllegalArgumentException("NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS must be >= 1 but was "
+                    + dbConnectionTimeout.toSeconds());
+        }
+        Objects.requireNonNull(eventBus, "eventBus");
+        if (eventBus == EventBusChoice.POSTGRES && (dbUrl == null || !dbUrl.startsWith("jdbc:postgresql:"))) {
+            throw new IllegalArgumentException("NOTIFY_EVENT_BUS=postgres needs NOTIFY_DB_URL=jdbc:postgresql://...");
         }
     }
 
@@ -57,11 +106,16 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
                 Path.of(env.getOrDefault("NOTIFY_DATA_DIR", "notify-data")),
                 blankToNull(env.get("NOTIFY_DB_URL")),
                 blankToNull(env.get("NOTIFY_JWT_SECRET")),
-                Duration.ofSeconds(intVar(env, "NOTIFY_HEARTBEAT_SECONDS", 30)));
+                Duration.ofSeconds(intVar(env, "NOTIFY_HEARTBEAT_SECONDS", 30)),
+                intVar(env, "NOTIFY_DB_POOL_SIZE", dev.notify.Notify.DEFAULT_POOL_SIZE),
+                Duration.ofSeconds(intVar(env, "NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS",
+                        (int) dev.notify.Notify.DEFAULT_CONNECTION_TIMEOUT.toSeconds())),
+                EventBusChoice.parse(blankToNull(env.get("NOTIFY_EVENT_BUS"))));
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(newPort, host, dataDirectory, dbUrl, jwtSecret, heartbeat);
+        return new ServerConfig(newPort, host, dataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize,
+                dbConnectionTimeout, eventBus);
     }
 
     /**
