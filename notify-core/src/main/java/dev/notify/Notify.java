@@ -596,7 +596,8 @@ public final class Notify implements AutoCloseable {
             }
             if (dataSource != null) {
                 EventBus bus = eventBus != null ? eventBus : busFor(dataSource);
-                return start(dataSource, "application data source", null, bus, dataSource::getConnection);
+                DataSource autoCommit = new dev.notify.internal.AutoCommitDataSource(dataSource);
+                return start(autoCommit, "application data source", null, bus, autoCommit::getConnection);
             }
             String url = jdbcUrl != null ? jdbcUrl
                     : "jdbc:h2:file:" + dataDirectory.resolve("notify").toAbsolutePath();

@@ -8,7 +8,9 @@ import java.util.Objects;
  *
  * @param kind           what changed
  * @param recipient      whose inbox changed
- * @param notification   the new notification, for {@link Kind#NOTIFICATION}; null otherwise
+ * @param notification   the new notification, for {@link Kind#NOTIFICATION}; null otherwise, and
+ *                       also null for a notification heard from another node (the stream hub then
+ *                       reads it from the store)
  * @param notificationId the notification read or deleted, for {@link Kind#READ} and
  *                       {@link Kind#DELETED}; 0 otherwise
  * @param seq            for {@link Kind#NOTIFICATION} its sequence number; for

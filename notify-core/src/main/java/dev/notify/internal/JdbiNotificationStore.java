@@ -193,7 +193,8 @@ public final class JdbiNotificationStore {
             return;
         }
         try {
-            jdbi.useHandle(h -> h.createUpdate("INSERT INTO notify_recipient (recipient, last_seq)"
+            // Its own transaction: committed even when the pool hands out connections with auto-commit off.
+            jdbi.useTransaction(h -> h.createUpdate("INSERT INTO notify_recipient (recipient, last_seq)"
                             + " SELECT :r, 0 WHERE NOT EXISTS (SELECT 1 FROM notify_recipient WHERE recipient = :r)")
                     .bind("r", recipient)
                     .execute());
