@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "notify-server", mixinStandardHelpOptions = true, version = "notify 0.1.0",
         description = "Notifications as a service: inbox API, SSE stream.",
-        subcommands = {NotifyCli.Serve.class, NotifyCli.Token.class, NotifyCli.Send.class})
+        subcommands = {NotifyCli.Serve.class, NotifyCli.Token.class, NotifyCli.Send.class, NotifyCli.Vapid.class})
 public final class NotifyCli implements Callable<Integer> {
     private final Map<String, String> env;
 
@@ -78,7 +78,7 @@ public final class NotifyCli implements Callable<Integer> {
             if (port != null) {
                 config = config.withPort(port);
             }
-            NotifyServer server = NotifyServer.start(config, System.out);
+            NotifyServer server = NotifyServer.start(config, parent.env, System.out);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
@@ -178,6 +178,23 @@ public final class NotifyCli implements Callable<Integer> {
             PrintWriter out = response.statusCode() < 300 ? spec.commandLine().getOut() : spec.commandLine().getErr();
             out.println(response.body());
             return response.statusCode() < 300 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "vapid", mixinStandardHelpOptions = true,
+            description = "Generate a VAPID key pair (RFC 8292) and print it as environment variables.")
+    static final class Vapid implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            dev.notify.push.VapidKeys keys = dev.notify.push.VapidKeys.generate();
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(dev.notify.push.VapidKeys.PUBLIC_KEY_ENV + "=" + keys.publicKeyBase64Url());
+            out.println(dev.notify.push.VapidKeys.PRIVATE_KEY_ENV + "=" + keys.privateKeyBase64Url());
+            out.println(dev.notify.push.VapidSubject.ENV + "=mailto:you@example.com");
+            return 0;
         }
     }
 

@@ -7,6 +7,7 @@ import dev.notify.javalin.NotifyPlugin;
 import io.javalin.Javalin;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -39,12 +40,27 @@ public final class NotifyServer implements AutoCloseable {
      * @throws dev.notify.NotifyException if the database cannot be opened
      */
     public static NotifyServer start(ServerConfig config, PrintStream out) {
-        JwtAuthenticator authenticator = JwtAuthenticator.hs256(config.resolveJwtSecret());
+        return start(config, System.getenv(), out);
+    }
+
+    /**
+     * As {@link #start(ServerConfig, PrintStream)}, reading the channels' settings (the seeds'
+     * {@code EMAIL_*}, {@code WEBPUSH_VAPID_*}, {@code FRONTEND_URL}, and
+     * {@code NOTIFY_PUBLIC_URL}) from {@code env}.
+     *
+     * @throws IllegalArgumentException if a channel setting is malformed; the message names the variable
+     */
+    public static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out) {
+        String jwtSecret = config.resolveJwtSecret();
+        JwtAuthenticator authenticator = JwtAuthenticator.hs256(jwtSecret);
+        ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
                 .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }
+        channels.email().ifPresent(builder::channel);
+        channels.push().ifPresent(builder::channel);
         boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
         builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
         Notify notify = builder.build();
@@ -66,6 +82,8 @@ public final class NotifyServer implements AutoCloseable {
                     plugin.notify = notify;
                     plugin.authenticator = authenticator;
                     plugin.heartbeat = config.heartbeat();
+                    plugin.unsubscribeTokens = channels.unsubscribeTokens();
+                    plugin.corsOrigins = channels.corsOrigins();
                 }));
             }).start();
         } catch (RuntimeException e) {
@@ -79,7 +97,9 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  events:   " + (multiNode
                 ? "PostgreSQL LISTEN/NOTIFY: streams every change made on any node sharing this database"
                 : "in-process: a single node"));
-        out.println("  channels: in-app live, sse live; email not configured; web push not configured");
+        out.println("  channels: in-app live, sse and websocket live");
+        out.println("            " + channels.emailStatus());
+        out.println("            " + channels.pushStatus());
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
         out.println("  get one:  java -jar notify-server.jar token --user alice");
