@@ -30,6 +30,11 @@ class ReadmeEmbeddingTest {
         assertReadmeQuotes("javalin", EXAMPLES.resolve("JavalinAppExample.java"));
     }
 
+    @Test
+    void readmeQuotesTheTransactionExampleVerbatim() throws IOException {
+        assertReadmeQuotes("transaction", EXAMPLES.resolve("OrderTransactionExample.java"));
+    }
+
     private static void assertReadmeQuotes(String name, Path source) throws IOException {
         List<String> block = block(Files.readAllLines(source, StandardCharsets.UTF_8), name);
         assertThat(block).as("the README:%s block in %s", name, source).isNotEmpty();
