@@ -2,27 +2,36 @@ package dev.notify;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.notify.internal.DigestStore;
 import dev.notify.internal.JdbiNotificationStore;
 import dev.notify.internal.JdbiPreferences;
 import dev.notify.internal.JdbiRecipientProfiles;
+import dev.notify.internal.JdbiTopics;
 import dev.notify.internal.OutboxService;
 import dev.notify.internal.OutboxStore;
 import dev.notify.internal.PostgresEventBus;
 import dev.notify.internal.StreamHub;
 import dev.notify.outbox.ChannelContext;
+import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryTarget;
 import dev.notify.outbox.Outbox;
 import dev.notify.outbox.OutboxSettings;
+import dev.notify.template.Rendered;
+import dev.notify.template.Template;
+import dev.notify.template.TemplateRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -74,6 +83,9 @@ public final class Notify implements AutoCloseable {
     private final JdbiRecipientProfiles profiles;
     private final RecipientDirectory directory;
     private final JdbiPreferences preferences;
+    private final JdbiTopics topics;
+    private final DigestStore digests;
+    private final TemplateRegistry templates;
     private final ScheduledExecutorService housekeeping;
     private final OutboxSettings outboxSettings;
 
@@ -88,12 +100,15 @@ public final class Notify implements AutoCloseable {
         this.profiles = new JdbiRecipientProfiles(store.jdbi(), clock);
         this.directory = b.directory != null ? b.directory : profiles;
         this.preferences = new JdbiPreferences(store.jdbi(), clock);
+        this.topics = new JdbiTopics(store.jdbi(), clock);
+        this.digests = new DigestStore(store.jdbi());
+        this.templates = b.templates;
         this.channels = Map.copyOf(b.channels);
         for (DeliveryChannel channel : channels.values()) {
             channel.start(new ChannelContext(dataSource, clock));
         }
         this.outboxStore = new OutboxStore(store.jdbi());
-        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock);
+        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock, this::decide);
         this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads);
         bus.subscribe(hub::onEvent);
         outbox.start();
@@ -117,15 +132,29 @@ public final class Notify implements AutoCloseable {
      * recipient's open connections. With an idempotency key, recipients that already have a
      * notification under that key get it back unchanged and nothing new is stored for them.
      *
-     * @throws InvalidRequestException if the request's {@code data} is too large or not JSON
+     * <p>Before the transaction: a {@link SendRequest#topic() topic} is resolved to its current
+     * members (none: nothing is stored and the result is empty); a {@link SendRequest#template()
+     * template} is rendered in each recipient's locale (the request's, else the directory's, else
+     * the template's default); each out-of-band channel is planned per recipient, less opt-outs
+     * (unless the template is {@code required}), due after the template's escalation delay (email)
+     * and after the recipient's quiet hours, or folded into the recipient's digest.
+     *
+     * @throws InvalidRequestException if the request's {@code data} is too large or not JSON; code
+     *                                 {@code unknown_template} for a template the registry lacks;
+     *                                 {@link dev.notify.template.MissingParametersException} (code
+     *                                 {@code missing_parameters}) naming every missing parameter.
+     *                                 Then nothing was stored.
      * @throws NotifyException         with code {@code store_unavailable} if the database fails;
      *                                 then nothing was stored
      */
     public SendResult send(SendRequest request) {
         Objects.requireNonNull(request, "request");
-        Map<String, List<OutboxStore.Planned>> plan = plan(request);
         Instant now = clock.instant();
-        JdbiNotificationStore.Sent sent = store.send(request, now, outboxHook(plan, now));
+        Prepared p = prepare(request, now);
+        if (p == null) {
+            return new SendResult(List.of(), 0);
+        }
+        JdbiNotificationStore.Sent sent = store.send(p.request(), p.contents(), now, outboxHook(p, now));
         afterCommit(List.of(sent));
         return sent.result();
     }
@@ -200,39 +229,216 @@ public final class Notify implements AutoCloseable {
         @Override
         public SendResult send(SendRequest request) {
             Objects.requireNonNull(request, "request");
-            Map<String, List<OutboxStore.Planned>> plan = plan(request);
             Instant now = clock.instant();
-            JdbiNotificationStore.Sent sent = store.sendIn(handle, request, now, outboxHook(plan, now));
+            Prepared p = prepare(request, now);
+            if (p == null) {
+                return new SendResult(List.of(), 0);
+            }
+            JdbiNotificationStore.Sent sent = store.sendIn(handle, p.request(), p.contents(), now,
+                    outboxHook(p, now));
             sends.add(sent);
             return sent.result();
         }
     }
 
-    /** Out-of-band deliveries per recipient: each channel's destinations, less opt-outs. */
-    private Map<String, List<OutboxStore.Planned>> plan(SendRequest request) {
-        if (channels.isEmpty()) {
-            return Map.of();
+    /**
+     * A send made ready before its transaction opens: recipients known (topic members added),
+     * templates rendered per recipient, deliveries planned.
+     */
+    private record Prepared(SendRequest request, Map<String, JdbiNotificationStore.Content> contents,
+                            Map<String, List<OutboxStore.Planned>> plan,
+                            Map<String, List<DigestStore.Planned>> digestPlan) {
+    }
+
+    /**
+     * Resolves the topic, renders the template (a missing parameter throws here, before anything
+     * is stored) and plans the out-of-band deliveries: each channel's destinations, less opt-outs,
+     * due after the escalation delay and outside quiet hours.
+     *
+     * @return null when a topic send reaches nobody
+     */
+    private Prepared prepare(SendRequest request, Instant now) {
+        SendRequest r = request;
+        if (request.topic() != null) {
+            var all = new LinkedHashSet<>(request.recipients());
+            all.addAll(topics.members(request.topic()));
+            if (all.isEmpty()) {
+                return null;
+            }
+            r = request.withRecipients(List.copyOf(all));
         }
+        Template template = r.templated() ? templates.get(r.template()) : null;
+        boolean needProfiles = template != null || !channels.isEmpty();
+        Map<String, Optional<Recipient>> profiles = new HashMap<>();
+        if (needProfiles) {
+            for (String recipient : r.recipients()) {
+                profiles.put(recipient, directory.find(recipient));
+            }
+        }
+        Map<String, JdbiNotificationStore.Content> contents = new HashMap<>();
+        Map<String, Rendered> rendered = new HashMap<>();
+        if (template != null) {
+            Map<Locale, Rendered> byLocale = new HashMap<>();
+            for (String recipient : r.recipients()) {
+                Locale locale = r.locale() != null ? r.locale()
+                        : profiles.get(recipient).map(Recipient::locale).orElse(null);
+                Rendered one = byLocale.get(locale);
+                if (one == null) {
+                    one = template.render(r.params(), locale);
+                    checkRendered(template, one);
+                    byLocale.put(locale, one);
+                }
+                rendered.put(recipient, one);
+                contents.put(recipient, new JdbiNotificationStore.Content(template.type(), one.inApp().title(),
+                        one.inApp().message()));
+            }
+        }
+        if (channels.isEmpty()) {
+            return new Prepared(r, contents, Map.of(), Map.of());
+        }
+        String type = template != null ? template.type() : r.type();
+        String category = template != null ? template.category() : null;
+        boolean required = template != null && template.required();
+        Duration escalateAfter = template != null ? template.escalateAfter().orElse(null) : null;
         Map<String, List<OutboxStore.Planned>> plan = new HashMap<>();
-        for (String recipient : request.recipients()) {
-            Optional<Recipient> profile = directory.find(recipient);
-            DeliveryTarget target = new DeliveryTarget(recipient, profile, request);
+        Map<String, List<DigestStore.Planned>> digestPlan = new HashMap<>();
+        boolean emailConfigured = channels.containsKey(dev.notify.email.EmailChannel.NAME);
+        for (String recipient : r.recipients()) {
+            Optional<Recipient> profile = profiles.get(recipient);
+            DeliveryTarget target = new DeliveryTarget(recipient, profile, r);
+            Optional<QuietHours> quiet = required ? Optional.empty() : preferences.quietHours(recipient);
+            ZoneId zone = profile.map(Recipient::timeZone).orElse(null);
             List<OutboxStore.Planned> planned = new ArrayList<>();
+            DigestFrequency digest = template != null && !required && escalateAfter == null && emailConfigured
+                    ? preferences.digests(recipient).getOrDefault(category, DigestFrequency.IMMEDIATE)
+                    : DigestFrequency.IMMEDIATE;
             for (DeliveryChannel channel : channels.values()) {
-                if (!preferences.allows(recipient, channel.name(), request.type())) {
+                if (!required && !preferences.allows(recipient, channel.name(), type, category)) {
                     continue;
                 }
-                for (String destination : channel.destinations(target)) {
-                    planned.add(new OutboxStore.Planned(channel.name(), destination));
+                List<String> destinations = channel.destinations(target);
+                if (destinations.isEmpty()) {
+                    continue;
+                }
+                boolean isEmail = dev.notify.email.EmailChannel.NAME.equals(channel.name());
+                if (isEmail && digest != DigestFrequency.IMMEDIATE) {
+                    for (String destination : destinations) {
+                        digestPlan.computeIfAbsent(recipient, x -> new ArrayList<>()).add(new DigestStore.Planned(
+                                category, destination, digest, zone != null ? zone : java.time.ZoneOffset.UTC));
+                    }
+                    continue;
+                }
+                boolean escalation = escalateAfter != null && isEmail;
+                Instant due = escalation ? now.plus(escalateAfter) : now;
+                if (quiet.isPresent()) {
+                    due = quiet.get().endOfWindowContaining(due, zone).orElse(due);
+                }
+                Map<String, Object> extra = new LinkedHashMap<>();
+                Rendered text = rendered.get(recipient);
+                if (text != null) {
+                    extra.put("email", Map.of("subject", text.email().subject(), "text", text.email().text(),
+                            "html", text.email().html()));
+                    extra.put("push", Map.of("title", text.push().title(), "body", text.push().body()));
+                    extra.put("category", category);
+                    extra.put("required", required);
+                }
+                if (escalation) {
+                    extra.put("escalation", true);
+                }
+                for (String destination : destinations) {
+                    planned.add(new OutboxStore.Planned(channel.name(), destination, due.equals(now) ? null : due,
+                            extra));
                 }
             }
             plan.put(recipient, planned);
         }
-        return plan;
+        return new Prepared(r, contents, plan, digestPlan);
     }
 
-    private JdbiNotificationStore.InsertHook outboxHook(Map<String, List<OutboxStore.Planned>> plan, Instant now) {
-        return (handle, n) -> outboxStore.insert(handle, n, plan.getOrDefault(n.recipient(), List.of()), now);
+    private static void checkRendered(Template template, Rendered r) {
+        String title = r.inApp().title();
+        if (title.isBlank() || title.length() > Limits.TITLE_MAX) {
+            throw InvalidRequestException.field("title", "template '" + template.name() + "' (locale "
+                    + r.locale().toLanguageTag() + ") rendered a title of " + title.strip().length()
+                    + " characters; it must be 1 to " + Limits.TITLE_MAX);
+        }
+        if (r.inApp().message().length() > Limits.MESSAGE_MAX) {
+            throw InvalidRequestException.field("message", "template '" + template.name() + "' rendered a message of "
+                    + r.inApp().message().length() + " characters; at most " + Limits.MESSAGE_MAX + " are allowed");
+        }
+    }
+
+    /**
+     * The name of the template digest emails are rendered from; a built-in one when the registry
+     * has none. Its parameters: {@code category}, {@code frequency}, {@code count},
+     * {@code period_end} and {@code items}, a list of {@code id, type, title, message, link,
+     * created_at}, oldest first.
+     */
+    public static final String DIGEST_TEMPLATE = "digest";
+
+    private static final Template DEFAULT_DIGEST = Template.builder(DIGEST_TEMPLATE)
+            .locale(Locale.ENGLISH, Template.Parts.of("{{count}} new {{category}} notifications", "")
+                    .withEmail("Your {{frequency}} {{category}} digest: {{count}} new",
+                            "{{#items}}- {{title}}{{#message}}: {{message}}{{/message}}\n{{/items}}",
+                            "<ul>\n{{#items}}<li><b>{{title}}</b>{{#message}}: {{message}}{{/message}}</li>\n{{/items}}</ul>"))
+            .build();
+
+    /**
+     * Re-checks a delivery when it comes due: an escalation of a notification read (or deleted)
+     * meanwhile is dropped, and so is a delivery the recipient has switched off since it was
+     * queued. A digest collects its notifications and is rendered here.
+     */
+    private OutboxService.Decision decide(Delivery d, OutboxStore.Rules rules) {
+        Notification n = d.notification();
+        if (rules.escalation() && outboxStore.readOrDeleted(n.id())) {
+            return OutboxService.Decision.drop("read before escalation");
+        }
+        if (!rules.required() && !preferences.allows(n.recipient(), d.channel(), n.type(), rules.category())) {
+            return OutboxService.Decision.drop("recipient turned off " + d.channel() + " for " + n.type()
+                    + (rules.category() == null ? "" : " (category " + rules.category() + ")"));
+        }
+        if (rules.digest() != null) {
+            return digest(d, rules.digest());
+        }
+        return OutboxService.Decision.deliver(d);
+    }
+
+    private OutboxService.Decision digest(Delivery d, OutboxStore.Digest digest) {
+        Notification n = d.notification();
+        List<DigestStore.Item> items = digests.collect(d.outboxId(), n.recipient(), digest.category(),
+                digest.periodEnd());
+        if (items.isEmpty()) {
+            return OutboxService.Decision.drop("empty digest: its notifications were deleted");
+        }
+        List<Map<String, Object>> views = new ArrayList<>();
+        for (DigestStore.Item item : items) {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("id", item.notificationId());
+            v.put("type", item.type());
+            v.put("title", item.title());
+            v.put("message", item.message());
+            v.put("link", item.link() == null ? "" : item.link());
+            v.put("created_at", item.createdAt().toString());
+            views.add(v);
+        }
+        Map<String, Object> params = Map.of("category", digest.category(), "frequency", digest.frequency(),
+                "count", items.size(), "items", views, "period_end", digest.periodEnd().toString());
+        Locale locale = directory.find(n.recipient()).map(Recipient::locale).orElse(null);
+        Rendered r = templates.find(DIGEST_TEMPLATE).orElse(DEFAULT_DIGEST).render(params, locale);
+        Notification shown = new Notification(n.id(), n.recipient(), n.seq(), "digest", r.inApp().title(),
+                r.inApp().message(), Map.of("category", digest.category(), "count", items.size()), null, n.priority(),
+                n.createdAt(), null);
+        return OutboxService.Decision.deliver(new Delivery(d.outboxId(), d.channel(), d.destination(), shown,
+                d.attempt(), r.email(), r.push()));
+    }
+
+    private JdbiNotificationStore.InsertHook outboxHook(Prepared p, Instant now) {
+        return (handle, n) -> {
+            outboxStore.insert(handle, n, p.plan().getOrDefault(n.recipient(), List.of()), now);
+            for (DigestStore.Planned d : p.digestPlan().getOrDefault(n.recipient(), List.of())) {
+                digests.enqueue(handle, n, d, now);
+            }
+        };
     }
 
     private void afterCommit(List<JdbiNotificationStore.Sent> sends) {
@@ -268,9 +474,19 @@ public final class Notify implements AutoCloseable {
         return profiles;
     }
 
-    /** Channel opt-outs per recipient and notification type. */
+    /** Channel opt-outs per recipient and notification type or category, quiet hours, digests. */
     public Preferences preferences() {
         return preferences;
+    }
+
+    /** Topics and their members, for {@link SendRequest#toTopic(String)}. */
+    public Topics topics() {
+        return topics;
+    }
+
+    /** The templates sends may name; empty unless {@link Builder#templates} was set. */
+    public TemplateRegistry templates() {
+        return templates;
     }
 
     /**
@@ -459,8 +675,15 @@ public final class Notify implements AutoCloseable {
         private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
         private RecipientDirectory directory;
         private OutboxSettings outboxSettings = OutboxSettings.ofDefaults();
+        private TemplateRegistry templates = TemplateRegistry.builder().build();
 
         private Builder() {
+        }
+
+        /** The templates that {@link SendRequest.Builder#template sends} may name; default none. */
+        public Builder templates(TemplateRegistry templates) {
+            this.templates = Objects.requireNonNull(templates, "templates");
+            return this;
         }
 
         /**

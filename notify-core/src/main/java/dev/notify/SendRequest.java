@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -25,10 +26,19 @@ import java.util.regex.Pattern;
  *         .build();
  * }</pre>
  *
- * @param recipients     distinct user ids, in the order given, 1 to {@value Limits#RECIPIENTS_MAX}
- * @param type           what happened, {@code [A-Za-z0-9_.:-]}, 1 to {@value Limits#TYPE_MAX} characters
- * @param title          1 to {@value Limits#TITLE_MAX} characters, not blank
- * @param message        0 to {@value Limits#MESSAGE_MAX} characters
+ * <p>Instead of literal text, a request may name a template of the
+ * {@link Notify.Builder#templates(dev.notify.template.TemplateRegistry) registry} with its
+ * parameters: {@code SendRequest.to("42").template("low_stock_alert", params).build()}. Each
+ * recipient then gets the template rendered in their locale, and the template's type. Instead of
+ * (or besides) user ids, a request may name a {@link Topics topic}: it reaches the topic's members
+ * at the time of the send.
+ *
+ * @param recipients     distinct user ids, in the order given, up to {@value Limits#RECIPIENTS_MAX};
+ *                       at least one unless a topic is given
+ * @param type           what happened, {@code [A-Za-z0-9_.:-]}, 1 to {@value Limits#TYPE_MAX} characters;
+ *                       defaults to {@code notification}; null with a template (its type applies)
+ * @param title          1 to {@value Limits#TITLE_MAX} characters, not blank; null with a template
+ * @param message        0 to {@value Limits#MESSAGE_MAX} characters; null with a template
  * @param data           a JSON-serialisable object, at most {@value Limits#DATA_JSON_MAX} characters as JSON
  * @param link           a URL or app path, at most {@value Limits#LINK_MAX} characters, or null
  * @param priority       defaults to {@link Priority#NORMAL}
@@ -36,6 +46,11 @@ import java.util.regex.Pattern;
  *                       first notification and stores nothing new
  * @param email          optional email address to use instead of the recipient directory's; only
  *                       with exactly one recipient
+ * @param template       the name of a template to render instead of a literal title and message, or null
+ * @param params         the template's parameters (never null; empty without a template)
+ * @param locale         the locale to render in for every recipient, or null for each recipient's own
+ *                       (the directory's, else the template's default)
+ * @param topic          a topic whose members receive the notification too, or null
  */
 public record SendRequest(
         List<String> recipients,
@@ -46,13 +61,24 @@ public record SendRequest(
         String link,
         Priority priority,
         String idempotencyKey,
-        String email) {
+        String email,
+        String template,
+        Map<String, Object> params,
+        Locale locale,
+        String topic) {
 
     private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9_.:-]+");
 
     public SendRequest {
-        if (recipients == null || recipients.isEmpty()) {
-            throw InvalidRequestException.field("recipients", "must name at least one recipient");
+        if (topic != null) {
+            requireText("topic", topic, Limits.TYPE_MAX);
+            if (!TYPE.matcher(topic).matches()) {
+                throw InvalidRequestException.field("topic",
+                        "may hold only letters, digits and _ . : - but was '" + topic + "'");
+            }
+        }
+        if (recipients == null || recipients.isEmpty() && topic == null) {
+            throw InvalidRequestException.field("recipients", "must name at least one recipient (or a topic)");
         }
         var distinct = new LinkedHashSet<String>();
         for (String r : recipients) {
@@ -64,14 +90,36 @@ public record SendRequest(
                     "must be at most " + Limits.RECIPIENTS_MAX + " but was " + distinct.size());
         }
         recipients = List.copyOf(distinct);
-        requireText("type", type, Limits.TYPE_MAX);
-        if (!TYPE.matcher(type).matches()) {
-            throw InvalidRequestException.field("type",
-                    "may hold only letters, digits and _ . : - but was '" + type + "'");
+        if (template != null) {
+            requireText("template", template, Limits.TYPE_MAX);
+            if (title != null || message != null) {
+                throw InvalidRequestException.field("template",
+                        "and a literal title or message exclude each other; give one of the two");
+            }
+            if (type != null) {
+                throw InvalidRequestException.field("type", "comes from the template '" + template + "'; leave it out");
+            }
+            params = params == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        } else {
+            if (params != null && !params.isEmpty()) {
+                throw InvalidRequestException.field("params", "are only allowed with a template");
+            }
+            if (locale != null) {
+                throw InvalidRequestException.field("locale", "is only allowed with a template");
+            }
+            params = Map.of();
+            type = type == null ? "notification" : type;
+            requireText("title", title, Limits.TITLE_MAX);
+            message = message == null ? "" : message;
+            requireLength("message", message, Limits.MESSAGE_MAX);
         }
-        requireText("title", title, Limits.TITLE_MAX);
-        message = message == null ? "" : message;
-        requireLength("message", message, Limits.MESSAGE_MAX);
+        if (type != null) {
+            requireText("type", type, Limits.TYPE_MAX);
+            if (!TYPE.matcher(type).matches()) {
+                throw InvalidRequestException.field("type",
+                        "may hold only letters, digits and _ . : - but was '" + type + "'");
+            }
+        }
         data = data == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(data));
         if (link != null) {
             if (link.isBlank()) {
@@ -85,7 +133,7 @@ public record SendRequest(
             requireText("idempotency_key", idempotencyKey, Limits.IDEMPOTENCY_KEY_MAX);
         }
         if (email != null) {
-            if (recipients.size() != 1) {
+            if (recipients.size() != 1 || topic != null) {
                 throw InvalidRequestException.field("email", "may only be given with exactly one recipient");
             }
             dev.notify.internal.JdbiRecipientProfiles.validateEmail(email);
@@ -116,10 +164,29 @@ public record SendRequest(
         return new Builder().recipients(recipients);
     }
 
+    /** Starts a request for the members of a {@link Topics topic}, as they are when it is sent. */
+    public static Builder toTopic(String topic) {
+        return new Builder().topic(topic);
+    }
+
+    /** True when this request renders a template rather than carrying literal text. */
+    public boolean templated() {
+        return template != null;
+    }
+
+    /**
+     * This request for other recipients and no topic (what a topic send becomes once its members
+     * are known).
+     */
+    public SendRequest withRecipients(List<String> recipients) {
+        return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email, template,
+                params, locale, null);
+    }
+
     /** Builds a {@link SendRequest}; see the record components for the rules. */
     public static final class Builder {
         private final List<String> recipients = new ArrayList<>();
-        private String type = "notification";
+        private String type;
         private String title;
         private String message;
         private Map<String, Object> data;
@@ -127,8 +194,31 @@ public record SendRequest(
         private Priority priority;
         private String idempotencyKey;
         private String email;
+        private String template;
+        private Map<String, Object> params;
+        private Locale locale;
+        private String topic;
 
         private Builder() {
+        }
+
+        /** Renders the named template with these parameters instead of a literal title and message. */
+        public Builder template(String name, Map<String, ?> params) {
+            this.template = name;
+            this.params = params == null ? null : new LinkedHashMap<>(params);
+            return this;
+        }
+
+        /** The locale to render the template in for every recipient; default each recipient's own. */
+        public Builder locale(Locale locale) {
+            this.locale = locale;
+            return this;
+        }
+
+        /** Also sends to every member of this topic at send time. */
+        public Builder topic(String topic) {
+            this.topic = topic;
+            return this;
         }
 
         public Builder recipients(List<String> recipients) {
@@ -179,7 +269,8 @@ public record SendRequest(
 
         /** @throws InvalidRequestException naming the first field that is invalid */
         public SendRequest build() {
-            return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email);
+            return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email,
+                    template, params, locale, topic);
         }
     }
 }

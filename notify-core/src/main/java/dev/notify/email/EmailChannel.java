@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * through, and logged once as a configuration error, not once per message.
  *
  * <p><b>Messages.</b> {@code multipart/alternative} with a UTF-8 {@code text/plain} and an
- * escaped {@code text/html} part; subject = the notification title; the link, if any, made
+ * escaped {@code text/html} part; subject = the notification title, or, for a notification sent
+ * from a template, the template's rendered email subject, text and HTML (link and unsubscribe
+ * footer added to both bodies); the link, if any, made
  * absolute against {@link Builder#linkBaseUrl}. Headers: a {@code Message-ID} derived from the
  * outbox row (so a redelivery after a worker crash is recognisable as the same message);
  * {@code Auto-Submitted: auto-generated} (RFC 3834); with {@link Builder#unsubscribe},
@@ -298,7 +300,8 @@ public final class EmailChannel implements DeliveryChannel {
         Notification n = d.notification();
         String link = EmailContent.resolveLink(n.link(), linkBaseUrl);
         String unsubscribeUrl = unsubscribeUrl(n);
-        EmailContent content = EmailContent.render(n, link, unsubscribeUrl);
+        EmailContent content = d.email() == null ? EmailContent.render(n, link, unsubscribeUrl)
+                : EmailContent.rendered(d.email(), n, link, unsubscribeUrl);
 
         MimeMessage message = new StableIdMessage(connections.session(),
                 messageId(d.outboxId(), n.createdAt(), messageIdDomain));

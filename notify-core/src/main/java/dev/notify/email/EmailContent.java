@@ -59,6 +59,33 @@ record EmailContent(String subject, String text, String html) {
     }
 
     /**
+     * The content of a notification sent from a template: its rendered subject, text and HTML,
+     * with the link and unsubscribe footer added to both bodies (in the HTML before
+     * {@code </body>} when there is one).
+     */
+    static EmailContent rendered(dev.notify.template.Rendered.Email email, Notification n, String link,
+                                 String unsubscribeUrl) {
+        String subject = LINE_BREAKS.matcher(email.subject()).replaceAll(" ").strip();
+        StringBuilder text = new StringBuilder(email.text().strip()).append("\n\n");
+        StringBuilder footer = new StringBuilder();
+        if (link != null) {
+            text.append("Open: ").append(link).append("\n\n");
+            footer.append("<p><a href=\"").append(escape(link)).append("\">Open</a></p>\n");
+        }
+        if (unsubscribeUrl != null) {
+            text.append("-- \nTo stop these emails (").append(n.type()).append("), unsubscribe: ")
+                    .append(unsubscribeUrl).append('\n');
+            footer.append("<hr style=\"border:none;border-top:1px solid #ddd\">\n")
+                    .append("<p style=\"font-size:12px;color:#666\">To stop these emails (").append(escape(n.type()))
+                    .append("), <a href=\"").append(escape(unsubscribeUrl)).append("\">unsubscribe</a>.</p>\n");
+        }
+        String html = email.html();
+        int body = html.toLowerCase(java.util.Locale.ROOT).lastIndexOf("</body>");
+        html = body >= 0 ? html.substring(0, body) + footer + html.substring(body) : html + "\n" + footer;
+        return new EmailContent(subject, text.toString(), html);
+    }
+
+    /**
      * The link to put in an email: {@code link} itself when absolute ({@code http://} or
      * {@code https://}), else {@code link} appended to {@code baseUrl}, or null when there is no
      * link, or it is relative and there is no base to resolve it against.

@@ -107,11 +107,23 @@ public final class JdbiNotificationStore {
      * @return the notifications, and those that were new (the others existed under the idempotency key)
      */
     public Sent send(SendRequest request, Instant now, InsertHook hook) {
+        return send(request, Map.of(), now, hook);
+    }
+
+    /**
+     * The type, title and message stored for one recipient when they differ from the request's
+     * (a template rendered in the recipient's locale).
+     */
+    public record Content(String type, String title, String message) {
+    }
+
+    /** As {@link #send(SendRequest, Instant, InsertHook)}, with per-recipient content where given. */
+    public Sent send(SendRequest request, Map<String, Content> contents, Instant now, InsertHook hook) {
         String data = Json.writeData(request.data());
         for (String recipient : request.recipients()) {
             ensureRecipient(recipient);
         }
-        return inTransaction(handle -> insert(handle, request, data, now, hook));
+        return inTransaction(handle -> insert(handle, request, contents, data, now, hook));
     }
 
     /**
@@ -119,14 +131,20 @@ public final class JdbiNotificationStore {
      * back with it.
      */
     public Sent sendIn(Handle handle, SendRequest request, Instant now, InsertHook hook) {
+        return sendIn(handle, request, Map.of(), now, hook);
+    }
+
+    /** As {@link #sendIn(Handle, SendRequest, Instant, InsertHook)}, with per-recipient content where given. */
+    public Sent sendIn(Handle handle, SendRequest request, Map<String, Content> contents, Instant now, InsertHook hook) {
         String data = Json.writeData(request.data());
         for (String recipient : request.recipients()) {
             ensureRecipient(recipient);
         }
-        return insert(handle, request, data, now, hook);
+        return insert(handle, request, contents, data, now, hook);
     }
 
-    private Sent insert(Handle handle, SendRequest request, String data, Instant now, InsertHook hook) {
+    private Sent insert(Handle handle, SendRequest request, Map<String, Content> contents, String data, Instant now,
+                        InsertHook hook) {
         Instant createdAt = now.truncatedTo(ChronoUnit.MICROS);
         Map<String, Notification> byRecipient = new HashMap<>();
         List<Notification> created = new ArrayList<>();
@@ -150,6 +168,8 @@ public final class JdbiNotificationStore {
                     continue;
                 }
             }
+            Content content = contents.getOrDefault(recipient,
+                    new Content(request.type(), request.title(), request.message()));
             long seq = lastSeq + 1;
             handle.createUpdate("UPDATE notify_recipient SET last_seq = :s WHERE recipient = :r")
                     .bind("s", seq)
@@ -160,9 +180,9 @@ public final class JdbiNotificationStore {
                             + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)")
                     .bind("r", recipient)
                     .bind("seq", seq)
-                    .bind("type", request.type())
-                    .bind("title", request.title())
-                    .bind("message", request.message())
+                    .bind("type", content.type())
+                    .bind("title", content.title())
+                    .bind("message", content.message())
                     .bind("data", data)
                     .bind("link", request.link())
                     .bind("priority", request.priority().wireName())
@@ -171,8 +191,8 @@ public final class JdbiNotificationStore {
                     .executeAndReturnGeneratedKeys("id")
                     .mapTo(Long.class)
                     .one();
-            Notification n = new Notification(id, recipient, seq, request.type(), request.title(),
-                    request.message(), request.data(), request.link(), request.priority(), createdAt, null);
+            Notification n = new Notification(id, recipient, seq, content.type(), content.title(),
+                    content.message(), request.data(), request.link(), request.priority(), createdAt, null);
             hook.inserted(handle, n);
             byRecipient.put(recipient, n);
             created.add(n);

@@ -2,13 +2,24 @@ package dev.notify.internal;
 
 import static dev.notify.internal.JdbiNotificationStore.timestamp;
 
+import dev.notify.DigestFrequency;
 import dev.notify.InvalidRequestException;
 import dev.notify.Limits;
 import dev.notify.Preferences;
+import dev.notify.QuietHours;
 import java.time.Clock;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.jdbi.v3.core.Jdbi;
 
-/** {@link Preferences} over the {@code notify_channel_optout} table. */
+/**
+ * {@link Preferences} over the {@code notify_channel_optout}, {@code notify_category_optout},
+ * {@code notify_quiet_hours} and {@code notify_digest_setting} tables.
+ */
 public final class JdbiPreferences implements Preferences {
     private final Jdbi jdbi;
     private final Clock clock;
@@ -27,6 +38,123 @@ public final class JdbiPreferences implements Preferences {
                 .bind("t", type)
                 .mapTo(Integer.class)
                 .one()) == 0;
+    }
+
+    @Override
+    public boolean allows(String recipient, String channel, String type, String category) {
+        if (!allows(recipient, channel, type)) {
+            return false;
+        }
+        return category == null || jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM notify_category_optout"
+                        + " WHERE recipient = :r AND channel = :c AND category = :k")
+                .bind("r", recipient)
+                .bind("c", channel)
+                .bind("k", category)
+                .mapTo(Integer.class)
+                .one()) == 0;
+    }
+
+    @Override
+    public void optOutCategory(String recipient, String channel, String category) {
+        validate(recipient, channel, category);
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO notify_category_optout (recipient, channel, category, created_at)"
+                        + " SELECT :r, :c, :k, :now WHERE NOT EXISTS (SELECT 1 FROM notify_category_optout"
+                        + " WHERE recipient = :r AND channel = :c AND category = :k)")
+                .bind("r", recipient)
+                .bind("c", channel)
+                .bind("k", category)
+                .bind("now", timestamp(clock.instant()))
+                .execute());
+    }
+
+    @Override
+    public void optInCategory(String recipient, String channel, String category) {
+        validate(recipient, channel, category);
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM notify_category_optout"
+                        + " WHERE recipient = :r AND channel = :c AND category = :k")
+                .bind("r", recipient)
+                .bind("c", channel)
+                .bind("k", category)
+                .execute());
+    }
+
+    @Override
+    public Map<String, List<String>> typeOptOuts(String recipient) {
+        return grouped("SELECT channel, type AS v FROM notify_channel_optout WHERE recipient = :r ORDER BY channel, type",
+                recipient);
+    }
+
+    @Override
+    public Map<String, List<String>> categoryOptOuts(String recipient) {
+        return grouped("SELECT channel, category AS v FROM notify_category_optout WHERE recipient = :r"
+                + " ORDER BY channel, category", recipient);
+    }
+
+    private Map<String, List<String>> grouped(String sql, String recipient) {
+        Map<String, List<String>> out = new TreeMap<>();
+        jdbi.useHandle(h -> h.createQuery(sql).bind("r", recipient)
+                .map((rs, ctx) -> out.computeIfAbsent(rs.getString("channel"), c -> new ArrayList<>())
+                        .add(rs.getString("v")))
+                .list());
+        return out;
+    }
+
+    @Override
+    public Optional<QuietHours> quietHours(String recipient) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT start_time, end_time, time_zone FROM notify_quiet_hours"
+                        + " WHERE recipient = :r")
+                .bind("r", recipient)
+                .map((rs, ctx) -> new QuietHours(LocalTime.parse(rs.getString("start_time")),
+                        LocalTime.parse(rs.getString("end_time")), QuietHours.zone(rs.getString("time_zone"))))
+                .findOne());
+    }
+
+    @Override
+    public void quietHours(String recipient, QuietHours quietHours) {
+        require("recipient", recipient, Limits.RECIPIENT_MAX);
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM notify_quiet_hours WHERE recipient = :r").bind("r", recipient).execute();
+            if (quietHours != null) {
+                h.createUpdate("INSERT INTO notify_quiet_hours (recipient, start_time, end_time, time_zone, updated_at)"
+                                + " VALUES (:r, :s, :e, :z, :now)")
+                        .bind("r", recipient)
+                        .bind("s", quietHours.start().toString())
+                        .bind("e", quietHours.end().toString())
+                        .bind("z", quietHours.timeZone() == null ? null : quietHours.timeZone().getId())
+                        .bind("now", timestamp(clock.instant()))
+                        .execute();
+            }
+        });
+    }
+
+    @Override
+    public Map<String, DigestFrequency> digests(String recipient) {
+        Map<String, DigestFrequency> out = new TreeMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT category, frequency FROM notify_digest_setting WHERE recipient = :r")
+                .bind("r", recipient)
+                .map((rs, ctx) -> out.put(rs.getString("category"), DigestFrequency.parse(rs.getString("frequency"))))
+                .list());
+        return out;
+    }
+
+    @Override
+    public void digest(String recipient, String category, DigestFrequency frequency) {
+        require("recipient", recipient, Limits.RECIPIENT_MAX);
+        require("category", category, Limits.TYPE_MAX);
+        java.util.Objects.requireNonNull(frequency, "frequency");
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM notify_digest_setting WHERE recipient = :r AND category = :k")
+                    .bind("r", recipient).bind("k", category).execute();
+            if (frequency != DigestFrequency.IMMEDIATE) {
+                h.createUpdate("INSERT INTO notify_digest_setting (recipient, category, frequency, updated_at)"
+                                + " VALUES (:r, :k, :f, :now)")
+                        .bind("r", recipient)
+                        .bind("k", category)
+                        .bind("f", frequency.wireName())
+                        .bind("now", timestamp(clock.instant()))
+                        .execute();
+            }
+        });
     }
 
     @Override

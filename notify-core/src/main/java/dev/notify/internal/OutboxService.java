@@ -44,7 +44,38 @@ public final class OutboxService implements Outbox, AutoCloseable {
     private volatile boolean running;
     private boolean signalled;
 
+    /**
+     * Decides, when a row comes due, whether it should still go out.
+     */
+    @FunctionalInterface
+    public interface Gate {
+        /** Lets everything through unchanged. */
+        Gate NONE = (d, rules) -> Decision.deliver(d);
+
+        /** Deliver (possibly a delivery with content filled in, e.g. a digest), or drop with a reason. */
+        Decision decide(Delivery delivery, OutboxStore.Rules rules);
+    }
+
+    /** What {@link Gate#decide} chose: a delivery to make, or the reason to close the row. */
+    public record Decision(Delivery delivery, String dropReason) {
+        public static Decision deliver(Delivery d) {
+            return new Decision(d, null);
+        }
+
+        public static Decision drop(String reason) {
+            return new Decision(null, reason);
+        }
+    }
+
+    private final Gate gate;
+
     public OutboxService(OutboxStore store, Map<String, DeliveryChannel> channels, OutboxSettings settings, Clock clock) {
+        this(store, channels, settings, clock, Gate.NONE);
+    }
+
+    public OutboxService(OutboxStore store, Map<String, DeliveryChannel> channels, OutboxSettings settings, Clock clock,
+                         Gate gate) {
+        this.gate = gate;
         this.store = store;
         this.channels = Map.copyOf(channels);
         this.settings = settings;
@@ -113,14 +144,29 @@ public final class OutboxService implements Outbox, AutoCloseable {
     /** Claims one batch and delivers it. @return rows claimed */
     int runBatch() {
         String owner = node + "-" + claims.incrementAndGet();
-        List<Delivery> batch = store.claim(owner, channels.keySet(), settings.batchSize(), clock.instant(),
-                settings.lease());
+        List<OutboxStore.Claimed> batch = store.claimRows(owner, channels.keySet(), settings.batchSize(),
+                clock.instant(), settings.lease());
         if (batch.isEmpty()) {
             return 0;
         }
         Map<String, List<Delivery>> byChannel = new LinkedHashMap<>();
-        for (Delivery d : batch) {
-            byChannel.computeIfAbsent(d.channel(), c -> new ArrayList<>()).add(d);
+        for (OutboxStore.Claimed c : batch) {
+            Delivery d = c.delivery();
+            Decision decision;
+            try {
+                decision = gate.decide(d, c.rules());
+            } catch (RuntimeException e) {
+                log.warn("preparing {} delivery {} failed; will retry", d.channel(), d.outboxId(), e);
+                record(d, DeliveryOutcome.retry("preparing the delivery failed: " + e), owner);
+                continue;
+            }
+            if (decision.dropReason() != null) {
+                log.debug("{} delivery {} dropped: {}", d.channel(), d.outboxId(), decision.dropReason());
+                store.closed(d.outboxId(), owner, decision.dropReason(), clock.instant());
+                continue;
+            }
+            d = decision.delivery();
+            byChannel.computeIfAbsent(d.channel(), ch -> new ArrayList<>()).add(d);
         }
         byChannel.forEach((name, deliveries) -> deliver(channels.get(name), deliveries, owner));
         return batch.size();

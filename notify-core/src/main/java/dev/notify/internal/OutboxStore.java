@@ -9,6 +9,7 @@ import dev.notify.Priority;
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxStatus;
+import dev.notify.template.Rendered;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -33,8 +34,36 @@ public final class OutboxStore {
     private static final String COLUMNS = "id, notification_id, recipient, channel, destination, payload, status,"
             + " attempts, due_at, last_error, created_at, delivered_at";
 
-    /** One delivery to insert with a notification. */
-    public record Planned(String channel, String destination) {
+    /**
+     * One delivery to insert with a notification.
+     *
+     * @param dueAt when it is first due; null for the send time
+     * @param extra payload fields beside the notification: {@code email} and {@code push} parts
+     *              rendered from a template, and the {@link Rules} fields
+     */
+    public record Planned(String channel, String destination, Instant dueAt, Map<String, Object> extra) {
+        public Planned(String channel, String destination) {
+            this(channel, destination, null, Map.of());
+        }
+    }
+
+    /**
+     * What the outbox re-checks when a row comes due.
+     *
+     * @param category   the template category, or null
+     * @param required   the template bypasses opt-outs
+     * @param escalation the row is an escalation: drop it if the notification was read
+     */
+    public record Rules(String category, boolean required, boolean escalation, Digest digest) {
+        static final Rules NONE = new Rules(null, false, false, null);
+    }
+
+    /** A digest row: which digest it sends. */
+    public record Digest(String category, String frequency, Instant periodEnd) {
+    }
+
+    /** A claimed row: the delivery and its rules. */
+    public record Claimed(Delivery delivery, Rules rules) {
     }
 
     private final Jdbi jdbi;
@@ -48,13 +77,21 @@ public final class OutboxStore {
         if (planned.isEmpty()) {
             return;
         }
-        String payload = Json.write(Json.notificationView(n));
+        Map<String, Object> view = Json.notificationView(n);
+        String plain = Json.write(view);
         var batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination, payload,"
                 + " status, attempts, due_at, created_at, updated_at)"
-                + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :now, :now, :now)");
+                + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
         for (Planned p : planned) {
+            String payload = plain;
+            if (!p.extra().isEmpty()) {
+                var full = new LinkedHashMap<>(view);
+                full.putAll(p.extra());
+                payload = Json.write(full);
+            }
+            Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
             batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
-                    .bind("p", payload).bind("now", timestamp(now)).add();
+                    .bind("p", payload).bind("due", timestamp(due)).bind("now", timestamp(now)).add();
         }
         batch.execute();
     }
@@ -65,6 +102,11 @@ public final class OutboxStore {
      * row, and a row locked by another claimer is skipped instead of waited for.
      */
     public List<Delivery> claim(String owner, Collection<String> channels, int limit, Instant now, Duration lease) {
+        return claimRows(owner, channels, limit, now, lease).stream().map(Claimed::delivery).toList();
+    }
+
+    /** As {@link #claim}, with each row's {@link Rules}. */
+    public List<Claimed> claimRows(String owner, Collection<String> channels, int limit, Instant now, Duration lease) {
         if (channels.isEmpty()) {
             return List.of();
         }
@@ -80,7 +122,7 @@ public final class OutboxStore {
                     .mapTo(Long.class)
                     .list();
             if (ids.isEmpty()) {
-                return List.<Delivery>of();
+                return List.<Claimed>of();
             }
             h.createUpdate("UPDATE notify_outbox SET lease_owner = :owner, lease_until = :until,"
                             + " attempts = attempts + 1, updated_at = :now WHERE id IN (<ids>)")
@@ -92,7 +134,7 @@ public final class OutboxStore {
             return h.createQuery("SELECT id, channel, destination, payload, attempts FROM notify_outbox"
                             + " WHERE id IN (<ids>) ORDER BY due_at, id")
                     .bindList("ids", ids)
-                    .map(OutboxStore::mapDelivery)
+                    .map(OutboxStore::mapClaimed)
                     .list();
         });
     }
@@ -105,6 +147,15 @@ public final class OutboxStore {
     /** Records a final failure. @return false if the lease was lost meanwhile */
     public boolean dead(long id, String owner, String reason, Instant now) {
         return close(id, owner, "dead", reason, now, false);
+    }
+
+    /** Whether the notification was read, or deleted, so an escalation is moot. */
+    public boolean readOrDeleted(long notificationId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM notify_notification WHERE id = :id"
+                        + " AND read_at IS NULL")
+                .bind("id", notificationId)
+                .mapTo(Integer.class)
+                .one()) == 0;
     }
 
     /** Records that the destination is gone. @return false if the lease was lost meanwhile */
@@ -208,14 +259,36 @@ public final class OutboxStore {
                 .execute());
     }
 
-    private static Delivery mapDelivery(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Delivery(rs.getLong("id"), rs.getString("channel"), rs.getString("destination"),
-                notificationFrom(rs.getString("payload")), rs.getInt("attempts"));
+    @SuppressWarnings("unchecked")
+    private static Claimed mapClaimed(ResultSet rs, StatementContext ctx) throws SQLException {
+        Map<String, Object> v = Json.readObject(rs.getString("payload"));
+        Rendered.Email email = null;
+        if (v.get("email") instanceof Map<?, ?> e) {
+            email = new Rendered.Email((String) e.get("subject"), (String) e.get("text"), (String) e.get("html"));
+        }
+        Rendered.Push push = null;
+        if (v.get("push") instanceof Map<?, ?> p) {
+            push = new Rendered.Push((String) p.get("title"), (String) p.get("body"));
+        }
+        Delivery d = new Delivery(rs.getLong("id"), rs.getString("channel"), rs.getString("destination"),
+                notificationFrom(v), rs.getInt("attempts"), email, push);
+        Digest digest = null;
+        if (v.get("digest") instanceof Map<?, ?> g) {
+            digest = new Digest((String) g.get("category"), (String) g.get("frequency"),
+                    Instant.parse((String) g.get("period_end")));
+        }
+        Rules rules = new Rules(digest != null ? digest.category() : (String) v.get("category"),
+                Boolean.TRUE.equals(v.get("required")), Boolean.TRUE.equals(v.get("escalation")), digest);
+        return new Claimed(d, rules);
     }
 
     @SuppressWarnings("unchecked")
     static Notification notificationFrom(String payload) {
-        Map<String, Object> v = Json.readObject(payload);
+        return notificationFrom(Json.readObject(payload));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Notification notificationFrom(Map<String, Object> v) {
         return new Notification(
                 ((Number) v.get("id")).longValue(),
                 (String) v.get("recipient"),

@@ -296,7 +296,10 @@ public final class PushChannel implements DeliveryChannel {
             return done(DeliveryOutcome.failed("push subscription " + id + ": endpoint " + problem));
         }
         String icon = n.data().get("icon") instanceof String s && !s.isBlank() ? s : settings.icon();
-        byte[] plaintext = PushPayload.of(n, icon, PushPayload.MAX_PLAINTEXT_BYTES);
+        // A template's push parts replace the in-app title and message in the payload.
+        Notification shown = d.push() == null ? n : new Notification(n.id(), n.recipient(), n.seq(), n.type(),
+                d.push().title(), d.push().body(), n.data(), n.link(), n.priority(), n.createdAt(), n.readAt());
+        byte[] plaintext = PushPayload.of(shown, icon, PushPayload.MAX_PLAINTEXT_BYTES);
         byte[] body;
         try {
             body = encryption.encrypt(sub.subscription().p256dhBytes(), sub.subscription().authBytes(), plaintext);

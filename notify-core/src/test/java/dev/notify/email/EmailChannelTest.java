@@ -68,6 +68,33 @@ class EmailChannelTest {
     }
 
     @Test
+    void aTemplatedNotificationIsMailedWithTheTemplatesSubjectTextAndHtml() throws Exception {
+        var templates = dev.notify.template.TemplateRegistry.builder()
+                .template(dev.notify.template.Template.builder("low_stock_alert")
+                        .locale(java.util.Locale.ENGLISH, dev.notify.template.Template.Parts.of("Low stock: {{item}}", "")
+                                .withEmail("Reorder {{item}}", "Only {{n}} left of {{item}}.",
+                                        "<html><body><p>Only <b>{{n}}</b> left of {{item}}.</p></body></html>"))
+                        .build())
+                .build();
+        fx.start(channelTo(port()), b -> b.templates(templates));
+        fx.notify.recipients().put(Recipient.withEmail("alice", "alice@example.com"));
+        fx.notify.send(SendRequest.to("alice").template("low_stock_alert",
+                java.util.Map.of("item", "<Paper>", "n", 3)).link("/inventory/7").build());
+
+        assertThat(fx.notify.outbox().deliverDue()).isEqualTo(1);
+        MimeMessage m = greenMail.getReceivedMessages()[0];
+        assertThat(m.getSubject()).isEqualTo("Reorder <Paper>");
+        MimeMultipart parts = (MimeMultipart) m.getContent();
+        String text = ((String) parts.getBodyPart(0).getContent()).replace("\r\n", "\n");
+        String html = ((String) parts.getBodyPart(1).getContent()).replace("\r\n", "\n");
+        assertThat(text).startsWith("Only 3 left of <Paper>.\n\nOpen: https://app.example.com/inventory/7")
+                .contains("unsubscribe: https://app.example.com/api/v1/notifications/unsubscribe?token=");
+        assertThat(html).startsWith("<html><body><p>Only <b>3</b> left of &lt;Paper&gt;.</p>")
+                .contains("<a href=\"https://app.example.com/inventory/7\">Open</a>")
+                .endsWith("</body></html>");
+    }
+
+    @Test
     void emailToAProfileAddressArrivesOnceWithTextHtmlAndHeaders() throws Exception {
         fx.start(channelTo(port()));
         fx.notify.recipients().put(Recipient.withEmail("alice", "alice@example.com"));
