@@ -4,6 +4,7 @@ import dev.notify.javalin.internal.AdminApi;
 import dev.notify.javalin.internal.Cors;
 import dev.notify.javalin.internal.NotificationsApi;
 import dev.notify.javalin.internal.PushApi;
+import dev.notify.javalin.internal.PublisherApi;
 import dev.notify.javalin.internal.SettingsApi;
 import dev.notify.javalin.internal.StreamTickets;
 import dev.notify.javalin.internal.WebAssets;
@@ -37,7 +38,10 @@ import java.util.function.Consumer;
  * {@code /notify-inbox.js} and {@code /notify-inbox.css}; under {@link NotifyPluginConfig#adminPath}
  * (scope {@code admin}): {@code GET /outbox}, {@code GET /outbox/counts},
  * {@code POST /outbox/{id}/retry}; under {@link NotifyPluginConfig#recipientsPath} (scope
- * {@code publish}): {@code GET|PUT|DELETE /{user_id}}; and {@code GET /health}.
+ * {@code publish}): {@code GET|PUT|DELETE /{user_id}}; under {@link NotifyPluginConfig#templatesPath} (scope
+ * {@code publish}): {@code GET /} and {@code GET /{name}/preview?locale=}; under
+ * {@link NotifyPluginConfig#topicsPath} (scope {@code publish}): {@code GET /{topic}/members},
+ * {@code PUT|DELETE /{topic}/members/{user_id}}; and {@code GET /health}.
  */
 public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
 
@@ -55,6 +59,7 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         new AdminApi(pluginConfig).mount(state.routes);
         new SettingsApi(pluginConfig).mount(state.routes);
         new PushApi(pluginConfig).mount(state.routes);
+        new PublisherApi(pluginConfig).mount(state.routes);
         new NotificationsApi(pluginConfig, tickets).mount(state.routes);
         if (pluginConfig.wsPath != null) {
             new WebSocketApi(pluginConfig, tickets).mount(state.routes);

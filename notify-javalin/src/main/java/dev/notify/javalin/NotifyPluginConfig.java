@@ -37,6 +37,10 @@ public final class NotifyPluginConfig {
     public String adminPath = "/api/v1/admin";
     /** Where recipient profiles are set by publishers ({@code PUT {recipientsPath}/{user_id}}). */
     public String recipientsPath = "/api/v1/recipients";
+    /** Where template previews are mounted (scope {@code publish}); null to mount none. */
+    public String templatesPath = "/api/v1/templates";
+    /** Where topic membership is managed (scope {@code publish}); null to mount none. */
+    public String topicsPath = "/api/v1/topics";
     /**
      * Verifies the tokens of one-click unsubscribe links ({@code {basePath}/unsubscribe}); null
      * leaves that endpoint answering 404. Must be built with the secret the email channel signs with.

@@ -43,10 +43,13 @@ public final class NotifyServer implements AutoCloseable {
         return start(config, System.getenv(), out);
     }
 
+    /** The environment variable naming a directory of template files ({@code <name>.json}, one per template). */
+    public static final String TEMPLATES_DIR = "NOTIFY_TEMPLATES_DIR";
+
     /**
      * As {@link #start(ServerConfig, PrintStream)}, reading the channels' settings (the seeds'
      * {@code EMAIL_*}, {@code WEBPUSH_VAPID_*}, {@code FRONTEND_URL}, and
-     * {@code NOTIFY_PUBLIC_URL}) from {@code env}.
+     * {@code NOTIFY_PUBLIC_URL}) and {@value #TEMPLATES_DIR} from {@code env}.
      *
      * @throws IllegalArgumentException if a channel setting is malformed; the message names the variable
      */
@@ -61,6 +64,13 @@ public final class NotifyServer implements AutoCloseable {
         }
         channels.email().ifPresent(builder::channel);
         channels.push().ifPresent(builder::channel);
+        String templatesDir = env.get(TEMPLATES_DIR);
+        dev.notify.template.TemplateRegistry templates = dev.notify.template.TemplateRegistry.builder().build();
+        if (templatesDir != null && !templatesDir.isBlank()) {
+            templates = dev.notify.template.TemplateRegistry.builder()
+                    .directory(java.nio.file.Path.of(templatesDir.strip())).build();
+            builder.templates(templates);
+        }
         boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
         builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
         Notify notify = builder.build();
@@ -100,6 +110,8 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  channels: in-app live, sse and websocket live");
         out.println("            " + channels.emailStatus());
         out.println("            " + channels.pushStatus());
+        out.println("  templates: " + (templates.names().isEmpty() ? "none (set " + TEMPLATES_DIR + ")"
+                : templates.names().size() + " from " + templatesDir.strip()));
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
         out.println("  get one:  java -jar notify-server.jar token --user alice");

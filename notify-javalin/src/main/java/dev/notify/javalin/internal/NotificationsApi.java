@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class NotificationsApi {
     private static final Logger log = LoggerFactory.getLogger(NotificationsApi.class);
     private static final Set<String> CREATE_FIELDS = Set.of("recipient", "recipients", "type", "title", "message",
-            "data", "link", "priority", "idempotency_key", "email");
+            "data", "link", "priority", "idempotency_key", "email", "template", "params", "locale", "topic");
 
     private final NotifyPluginConfig config;
     private final Notify notify;
@@ -149,10 +149,25 @@ public final class NotificationsApi {
         if (key == null) {
             key = ctx.header("Idempotency-Key");
         }
-        SendRequest request = SendRequest.to(recipients)
-                .type(body.has("type") ? Http.text(body, "type") : "notification")
+        String template = Http.text(body, "template");
+        JsonNode params = body.get("params");
+        if (params != null && !params.isNull() && !params.isObject()) {
+            throw InvalidRequestException.field("params", "must be a JSON object");
+        }
+        String locale = Http.text(body, "locale");
+        SendRequest.Builder builder = SendRequest.to(recipients)
+                .topic(Http.text(body, "topic"))
+                .type(Http.text(body, "type"))
                 .title(Http.text(body, "title"))
-                .message(Http.text(body, "message"))
+                .message(Http.text(body, "message"));
+        if (template != null || params != null && !params.isNull()) {
+            builder.template(template, params == null || params.isNull() ? null
+                    : Json.MAPPER.convertValue(params, Map.class));
+        }
+        if (locale != null) {
+            builder.locale(java.util.Locale.forLanguageTag(locale));
+        }
+        SendRequest request = builder
                 .data(data == null || data.isNull() ? null : Json.MAPPER.convertValue(data, Map.class))
                 .link(Http.text(body, "link"))
                 .priority(priority == null ? Priority.NORMAL : Priority.parse(priority))
