@@ -1,0 +1,106 @@
+package dev.notify.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An SMTP sink on loopback speaking just enough RFC 5321 for angus-mail, answering each command
+ * in one write as real servers do (adapted from notify-core's FakeSmtpServer test peer). It
+ * counts accepted messages and connections and keeps nothing.
+ */
+final class SmtpSink implements AutoCloseable {
+    final AtomicInteger messages = new AtomicInteger();
+    final AtomicInteger connections = new AtomicInteger();
+    private final ServerSocket server;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "smtp-sink");
+        t.setDaemon(true);
+        return t;
+    });
+
+    SmtpSink() throws IOException {
+        server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        threads.execute(this::acceptLoop);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                s.setTcpNoDelay(true);
+                connections.incrementAndGet();
+                open.add(s);
+                threads.execute(() -> serve(s));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket; BufferedReader in = new BufferedReader(
+                new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1))) {
+            OutputStream out = socket.getOutputStream();
+            reply(out, "220 sink.test ESMTP");
+            for (String line; (line = in.readLine()) != null; ) {
+                String command = line.toUpperCase(Locale.ROOT);
+                if (command.startsWith("EHLO") || command.startsWith("HELO")) {
+                    reply(out, "250 sink.test");
+                } else if (command.startsWith("MAIL FROM")) {
+                    reply(out, "250 2.1.0 OK");
+                } else if (command.startsWith("RCPT TO")) {
+                    reply(out, "250 2.1.5 OK");
+                } else if (command.equals("DATA")) {
+                    reply(out, "354 end with <CRLF>.<CRLF>");
+                    for (String d; (d = in.readLine()) != null && !d.equals("."); ) {
+                        // discard
+                    }
+                    messages.incrementAndGet();
+                    reply(out, "250 2.0.0 queued");
+                } else if (command.equals("RSET") || command.equals("NOOP")) {
+                    reply(out, "250 2.0.0 OK");
+                } else if (command.equals("QUIT")) {
+                    reply(out, "221 2.0.0 bye");
+                    return;
+                } else {
+                    reply(out, "500 5.5.1 unknown command");
+                }
+            }
+        } catch (IOException e) {
+            // client went away
+        } finally {
+            open.remove(socket);
+        }
+    }
+
+    private static void reply(OutputStream out, String reply) throws IOException {
+        out.write((reply + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : open) {
+            s.close();
+        }
+        threads.shutdownNow();
+    }
+}

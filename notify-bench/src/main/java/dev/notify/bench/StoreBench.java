@@ -1,0 +1,106 @@
+package dev.notify.bench;
+
+import dev.notify.Inbox;
+import dev.notify.InboxQuery;
+import dev.notify.Notify;
+import dev.notify.SendRequest;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+
+/**
+ * (6) The store at scale, scaled by options: {@code --rows} notifications over {@code --users}
+ * recipients, inserted by sends to {@code --batch} recipients at once (one transaction each), plus
+ * one heavy user with {@code --heavy} rows sent one at a time; then the latency of the heavy
+ * user's unread count, first page and a deep page (cursor near the oldest row), and of a
+ * typical user's first page.
+ */
+final class StoreBench {
+    record Result(long rows, double rowsPerSecond, double heavyPerSecond, Histogram unread, Histogram firstPage,
+                  Histogram deepPage, Histogram typicalFirstPage, long heavyUnread) {
+    }
+
+    private StoreBench() {
+    }
+
+    static Result run(Args args, PrintStream out) throws Exception {
+        int users = args.integer("users", 100_000);
+        int rows = args.integer("rows", 1_000_000);
+        int batch = args.integer("batch", 1000);
+        int heavy = args.integer("heavy", 20_000);
+        int queries = args.integer("queries", 2000);
+        Path dir = Files.createTempDirectory("notify-bench-store");
+        String db = args.get("db", "h2");
+        String url = db.equals("h2") ? "jdbc:h2:file:" + dir.resolve("store") : db;
+        try (Notify notify = Notify.builder().jdbcUrl(url).build()) {
+            long t0 = System.nanoTime();
+            int next = 0;
+            for (int sent = 0; sent < rows; sent += batch) {
+                List<String> to = new ArrayList<>(batch);
+                for (int i = 0; i < Math.min(batch, rows - sent); i++) {
+                    to.add("user" + (next++ % users));
+                }
+                notify.send(SendRequest.to(to).type("order").title("Order shipped")
+                        .message("Your order left the warehouse and arrives on Thursday.").build());
+            }
+            double rowsPerSecond = rows / ((System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            for (int i = 0; i < heavy; i++) {
+                notify.send(SendRequest.to("heavy").type("alert").title("Alert " + i).message("Disk almost full").build());
+            }
+            double heavyPerSecond = heavy / ((System.nanoTime() - t1) / 1e9);
+            Inbox h = notify.inbox("heavy");
+            Inbox typical = notify.inbox("user" + (users / 2));
+            String deepCursor = Long.toString(Math.max(2, heavy / 20)); // 95% of the way down
+            InboxQuery deep = InboxQuery.firstPage().withCursor(deepCursor);
+            // Warm-up, not recorded.
+            time(h::unreadCount, queries / 2);
+            time(() -> h.list(InboxQuery.firstPage()), queries / 2);
+            time(() -> h.list(deep), queries / 2);
+            Histogram unread = time(h::unreadCount, queries);
+            Histogram first = time(() -> h.list(InboxQuery.firstPage()), queries);
+            Histogram deepPage = time(() -> h.list(deep), queries);
+            Histogram typicalFirst = time(() -> typical.list(InboxQuery.firstPage()), queries);
+            Result r = new Result(rows + (long) heavy, rowsPerSecond, heavyPerSecond, unread, first, deepPage,
+                    typicalFirst, h.unreadCount());
+            Table t = new Table("Store: " + rows + " notifications over " + users + " users (sends of " + batch
+                    + " recipients) + a heavy user with " + heavy + " (single sends), " + (db.equals("h2") ? "H2 file"
+                    : db) + "; " + queries + " queries each, one thread",
+                    "what", "rate or p50", "p99", "p99.9", "max");
+            t.row("insert, batched sends", String.format(Locale.ROOT, "%.0f rows/s", rowsPerSecond), "", "", "");
+            t.row("insert, heavy user's single sends", String.format(Locale.ROOT, "%.0f rows/s", heavyPerSecond), "", "", "");
+            row(t, "heavy user: unread count", unread);
+            row(t, "heavy user: first page (" + InboxQuery.firstPage().limit() + ")", first);
+            row(t, "heavy user: deep page (cursor " + deepCursor + ")", deepPage);
+            row(t, "typical user: first page", typicalFirst);
+            t.print(out);
+            return r;
+        } finally {
+            TargetServer.deleteTree(dir);
+        }
+    }
+
+    private static void row(Table t, String what, Histogram h) {
+        t.row(what, us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(99)), us(h.getValueAtPercentile(99.9)),
+                us(h.getMaxValue()));
+    }
+
+    private static String us(long nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+    }
+
+    private static Histogram time(Supplier<?> query, int n) {
+        Histogram h = new Histogram(3);
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            query.get();
+            h.recordValue(System.nanoTime() - t);
+        }
+        return h;
+    }
+}

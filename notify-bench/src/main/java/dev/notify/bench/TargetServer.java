@@ -1,0 +1,102 @@
+package dev.notify.bench;
+
+import dev.notify.javalin.JwtAuthenticator;
+import dev.notify.server.NotifyServer;
+import dev.notify.server.ServerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.time.Duration;
+
+/**
+ * The notify server a load benchmark talks to: started in this JVM (smoke mode, quick runs) or
+ * already running elsewhere ({@code --url=http://127.0.0.1:PORT}, started with the
+ * {@code server} command, so its CPU and memory can be read apart from the load generator's).
+ */
+final class TargetServer implements AutoCloseable {
+    static final String DEFAULT_SECRET = "notify-bench-secret-notify-bench-secret-0123456789";
+
+    final InetSocketAddress address;
+    final JwtAuthenticator tokens;
+    final boolean inProcess;
+    private final NotifyServer server;
+    private Path dataDirectory;
+
+    private TargetServer(InetSocketAddress address, String secret, NotifyServer server) {
+        this.address = address;
+        this.tokens = JwtAuthenticator.hs256(secret);
+        this.server = server;
+        this.inProcess = server != null;
+    }
+
+    static TargetServer from(Args args) throws IOException {
+        String secret = args.get("secret", DEFAULT_SECRET);
+        String url = args.get("url", null);
+        if (url != null) {
+            java.net.URI uri = java.net.URI.create(url);
+            return new TargetServer(new InetSocketAddress(uri.getHost(), uri.getPort()), secret, null);
+        }
+        ServerConfig config = config(args, 0);
+        NotifyServer server = NotifyServer.start(config, new PrintStream(OutputStream.nullOutputStream()));
+        TargetServer target = new TargetServer(new InetSocketAddress("127.0.0.1", server.port()), secret, server);
+        target.dataDirectory = config.dataDirectory();
+        return target;
+    }
+
+    static ServerConfig config(Args args, int port) throws IOException {
+        Map<String, String> env = new HashMap<>();
+        env.put("NOTIFY_PORT", Integer.toString(port));
+        env.put("NOTIFY_HOST", "127.0.0.1");
+        Path dir = Files.createTempDirectory("notify-bench");
+        env.put("NOTIFY_DATA_DIR", dir.toString());
+        env.put("NOTIFY_JWT_SECRET", args.get("secret", DEFAULT_SECRET));
+        env.put("NOTIFY_HEARTBEAT_SECONDS", args.get("heartbeat", "30"));
+        env.put("NOTIFY_DB_POOL_SIZE", args.get("pool", "10"));
+        String db = args.get("db", "h2");
+        if (db.equals("pg")) {
+            env.put("NOTIFY_DB_URL", args.get("pg-url", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"));
+            env.put("NOTIFY_EVENT_BUS", "local");
+        } else if (!db.equals("h2")) {
+            env.put("NOTIFY_DB_URL", db);
+        }
+        return ServerConfig.fromEnvironment(env);
+    }
+
+    String userToken(String user) {
+        return tokens.issue(user, Set.of(), Duration.ofHours(6));
+    }
+
+    String publisherToken() {
+        return tokens.issue("bench-publisher", Set.of("publish"), Duration.ofHours(6));
+    }
+
+    String baseUrl() {
+        return "http://" + address.getHostString() + ":" + address.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+        // The in-process server's H2 files: smoke runs in every build, so leave nothing in /tmp.
+        deleteTree(dataDirectory);
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
