@@ -44,6 +44,7 @@ public final class StoreTriggers {
 
     /** A new order: {@code new_order} to every manager; once per order, however often it is called. */
     public SendResult orderCreated(Order order) {
+        // README:topic:start
         return notify.send(SendRequest.toTopic(MANAGERS)
                 .template("new_order", Map.of(
                         "order_number", order.number(),
@@ -54,6 +55,7 @@ public final class StoreTriggers {
                 .link("/orders/" + order.number())
                 .idempotencyKey("order-" + order.number() + "-created")
                 .build());
+        // README:topic:end
     }
 
     /**

@@ -35,6 +35,27 @@ class ReadmeEmbeddingTest {
         assertReadmeQuotes("transaction", EXAMPLES.resolve("OrderTransactionExample.java"));
     }
 
+    @Test
+    void readmeQuotesTheTopicTrigger() throws IOException {
+        assertReadmeQuotes("topic", EXAMPLES.resolve("StoreTriggers.java"));
+    }
+
+    @Test
+    void readmeQuotesTheTestKitTest() throws IOException {
+        Path test = Path.of("src", "test", "java", "dev", "notify", "examples", "StoreTriggersTest.java");
+        assertReadmeQuotes("testkit-setup", test);
+        assertReadmeQuotes("testkit", test);
+    }
+
+    @Test
+    void readmeQuotesATemplateFileWhole() throws IOException {
+        Path file = Path.of("src", "main", "resources", "notify", "templates", "low_stock_alert.json");
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::stripTrailing).toList();
+        List<String> readme = Files.readString(README, StandardCharsets.UTF_8).lines().map(String::stripTrailing).toList();
+        assertThat(containsBlock(readme, lines))
+                .as("README.md must contain %s whole:%n%s", file, String.join("\n", lines)).isTrue();
+    }
+
     private static void assertReadmeQuotes(String name, Path source) throws IOException {
         List<String> block = block(Files.readAllLines(source, StandardCharsets.UTF_8), name);
         assertThat(block).as("the README:%s block in %s", name, source).isNotEmpty();

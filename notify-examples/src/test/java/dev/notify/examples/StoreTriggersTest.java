@@ -30,10 +30,12 @@ class StoreTriggersTest {
 
     @BeforeEach
     void setUp() {
+        // README:testkit-setup:start
         kit = NotifyTestKit.builder().templates(StoreTriggers.catalogue()).build();
         kit.notifier().topics().subscribe(StoreTriggers.MANAGERS, "42");
         kit.notifier().topics().subscribe(StoreTriggers.MANAGERS, "43");
         triggers = new StoreTriggers(kit.notifier());
+        // README:testkit-setup:end
     }
 
     @AfterEach
@@ -43,6 +45,7 @@ class StoreTriggersTest {
 
     @Test
     void aNewOrderNotifiesEveryManagerOnce() {
+        // README:testkit:start
         triggers.orderCreated(new StoreTriggers.Order("1042", "Ana Reyes", 3, "$42.50"));
         triggers.orderCreated(new StoreTriggers.Order("1042", "Ana Reyes", 3, "$42.50")); // a retried request
 
@@ -50,6 +53,7 @@ class StoreTriggersTest {
         kit.assertSent(1, to("43"), type("new_order"), title("New order #1042"), data("order_number", "1042"));
         kit.assertDelivered("email", to("42"), type("new_order"));
         assertThat(kit.deliveries("email").get(0).email().text()).isEqualTo("Ana Reyes ordered 3 item(s) for $42.50.");
+        // README:testkit:end
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.notify.javalin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.notify.internal.Json;
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;
@@ -83,6 +84,24 @@ class SettingsApiTest {
         assertThat(put(alice, "{\"channels\":[]}").statusCode()).isEqualTo(400);
         assertThat(put(alice, "{\"channels\":{},\"snooze\":{}}").body()).contains("unknown_field");
         assertThat(put(alice, "not json").statusCode()).isEqualTo(400);
+    }
+
+    /** The README's preferences example is a body this endpoint accepts, and GET gives it back unchanged. */
+    @Test
+    void theReadmeExampleIsAcceptedAndReadBack() throws java.io.IOException {
+        List<String> readme = java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "README.md"));
+        int marker = readme.indexOf("<!-- README:settings -->");
+        assertThat(marker).as("README.md has the <!-- README:settings --> marker").isNotNegative();
+        int open = readme.subList(marker, readme.size()).indexOf("```json") + marker;
+        int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
+        String example = String.join("\n", readme.subList(open + 1, close));
+
+        server = new TestServer(b -> b.channel(silentChannel("email")).channel(silentChannel("push")), c -> { });
+        String alice = server.token("alice");
+        HttpResponse<String> r = put(alice, example);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Map<String, Object> expected = Json.readObject(example);
+        assertThat(TestServer.body(server.get(PATH, alice))).isEqualTo(expected);
     }
 
     @Test
