@@ -135,9 +135,11 @@ final class WsSink implements StreamSink {
             return;
         }
         closed = true;
-        if (writing) {
-            // A writer is blocked on a client that stopped reading; a close frame would queue
-            // behind its data, so drop the connection and let that write fail now.
+        if (writing && reason != null && reason.startsWith("slow consumer")) {
+            // The writer is blocked on a client that stopped reading; a close frame would queue
+            // behind its data, so drop the connection and let that write fail now. Any other
+            // close during a write (a greeting or heartbeat in flight) still sends its close
+            // frame, queued after that write; the write timeout bounds it.
             session.disconnect();
             return;
         }
