@@ -33,8 +33,9 @@ import java.util.regex.Pattern;
  * (or besides) user ids, a request may name a {@link Topics topic}: it reaches the topic's members
  * at the time of the send.
  *
- * @param recipients     distinct user ids, in the order given, up to {@value Limits#RECIPIENTS_MAX};
- *                       at least one unless a topic is given
+ * @param recipients     distinct user ids, in the order given, up to {@value Limits#RECIPIENTS_MAX} named
+ *                       by the caller (a topic's members are not counted); at least one unless a
+ *                       topic is given
  * @param type           what happened, {@code [A-Za-z0-9_.:-]}, 1 to {@value Limits#TYPE_MAX} characters;
  *                       defaults to {@code notification}; null with a template (its type applies)
  * @param title          1 to {@value Limits#TITLE_MAX} characters, not blank; null with a template
@@ -85,7 +86,7 @@ public record SendRequest(
             requireText("recipient", r, Limits.RECIPIENT_MAX);
             distinct.add(r);
         }
-        if (distinct.size() > Limits.RECIPIENTS_MAX) {
+        if (distinct.size() > Limits.RECIPIENTS_MAX && topic == null) {
             throw InvalidRequestException.field("recipients",
                     "must be at most " + Limits.RECIPIENTS_MAX + " but was " + distinct.size());
         }
@@ -175,12 +176,13 @@ public record SendRequest(
     }
 
     /**
-     * This request for other recipients and no topic (what a topic send becomes once its members
-     * are known).
+     * This request for other recipients, keeping its topic: what a topic send becomes once its
+     * members are known. The resolved list is not bound by {@value Limits#RECIPIENTS_MAX}: a topic
+     * may have any number of members, each of whom gets one notification.
      */
     public SendRequest withRecipients(List<String> recipients) {
         return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email, template,
-                params, locale, null);
+                params, locale, topic);
     }
 
     /** Builds a {@link SendRequest}; see the record components for the rules. */
@@ -269,6 +271,11 @@ public record SendRequest(
 
         /** @throws InvalidRequestException naming the first field that is invalid */
         public SendRequest build() {
+            int named = new LinkedHashSet<>(recipients).size();
+            if (named > Limits.RECIPIENTS_MAX) {
+                throw InvalidRequestException.field("recipients",
+                        "must be at most " + Limits.RECIPIENTS_MAX + " but was " + named);
+            }
             return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email,
                     template, params, locale, topic);
         }

@@ -61,6 +61,30 @@ class TopicsTest {
     }
 
     @Test
+    void aTopicMayHaveMoreMembersThanARequestMayNameRecipients() {
+        int members = Limits.RECIPIENTS_MAX + 200;
+        for (int i = 0; i < members; i++) {
+            notify.topics().subscribe("everyone", "user-" + i);
+        }
+        SendResult result = notify.send(SendRequest.toTopic("everyone").type("maintenance").title("Down at 2am")
+                .idempotencyKey("maintenance-1").build());
+        assertThat(result.notifications()).hasSize(members);
+        assertThat(result.created()).isEqualTo(members);
+        assertThat(notify.inbox("user-0").unreadCount()).isEqualTo(1);
+        assertThat(notify.inbox("user-" + (members - 1)).unreadCount()).isEqualTo(1);
+        // A retry under the same key stores nothing new.
+        assertThat(notify.send(SendRequest.toTopic("everyone").type("maintenance").title("Down at 2am")
+                .idempotencyKey("maintenance-1").build()).created()).isZero();
+
+        String[] named = new String[Limits.RECIPIENTS_MAX + 1];
+        for (int i = 0; i < named.length; i++) {
+            named[i] = "user-" + i;
+        }
+        assertThatThrownBy(() -> SendRequest.to(named).topic("everyone").title("x").build())
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("at most " + Limits.RECIPIENTS_MAX);
+    }
+
+    @Test
     void anEmptyTopicStoresNothing() {
         SendResult result = notify.send(SendRequest.toTopic("nobody").title("Hi").build());
         assertThat(result.notifications()).isEmpty();
