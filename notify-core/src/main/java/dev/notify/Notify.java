@@ -86,6 +86,7 @@ public final class Notify implements AutoCloseable {
     private final JdbiTopics topics;
     private final DigestStore digests;
     private final TemplateRegistry templates;
+    private final StreamTickets streamTickets;
     private final ScheduledExecutorService housekeeping;
     private final OutboxSettings outboxSettings;
 
@@ -103,6 +104,7 @@ public final class Notify implements AutoCloseable {
         this.topics = new JdbiTopics(store.jdbi(), clock);
         this.digests = new DigestStore(store.jdbi());
         this.templates = b.templates;
+        this.streamTickets = new StreamTickets(store.jdbi());
         this.channels = Map.copyOf(b.channels);
         for (DeliveryChannel channel : channels.values()) {
             channel.start(new ChannelContext(dataSource, clock));
@@ -482,6 +484,11 @@ public final class Notify implements AutoCloseable {
     /** Topics and their members, for {@link SendRequest#toTopic(String)}. */
     public Topics topics() {
         return topics;
+    }
+
+    /** Single-use stream tickets, shared by every node on the same database. */
+    public StreamTickets streamTickets() {
+        return streamTickets;
     }
 
     /** The templates sends may name; empty unless {@link Builder#templates} was set. */

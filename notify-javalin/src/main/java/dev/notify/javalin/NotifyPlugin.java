@@ -53,7 +53,7 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
     public void onStart(JavalinState state) {
         pluginConfig.validate();
         // One ticket store for SSE and WebSocket: a ticket works once, on either.
-        StreamTickets tickets = new StreamTickets(pluginConfig.effectiveClock(), pluginConfig.ticketTtl);
+        StreamTickets tickets = new StreamTickets(pluginConfig.notify, pluginConfig.effectiveClock(), pluginConfig.ticketTtl);
         new Cors(pluginConfig).mount(state.routes);
         // Admin and settings routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
         new AdminApi(pluginConfig).mount(state.routes);

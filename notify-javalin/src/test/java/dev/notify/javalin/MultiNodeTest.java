@@ -135,6 +135,26 @@ class MultiNodeTest {
     }
 
     @Test
+    void aTicketIssuedByOneNodeOpensAStreamOnAnotherOnceOnly() throws Exception {
+        HttpResponse<String> issued = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(0).port()
+                        + "/api/v1/notifications/sse/ticket"))
+                .header("Authorization", "Bearer " + token("alice"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(200);
+        String ticket = (String) Json.readObject(issued.body()).get("ticket");
+
+        SseTestClient alice = SseTestClient.open(http, "http://127.0.0.1:" + node(1).port()
+                + "/api/v1/notifications/sse/stream?ticket=" + ticket, null, null);
+        clients.add(alice);
+        assertThat(alice.next("connection_established", BOUND).json()).containsEntry("user_id", "alice");
+
+        HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(2).port()
+                + "/api/v1/notifications/sse/stream?ticket=" + ticket)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).isEqualTo(401);
+        assertThat(again.body()).contains("already used");
+    }
+
+    @Test
     void clientOnOneNodeReceivesWithinTwoSecondsNotificationsCreatedOnTheOtherNodes() {
         SseTestClient alice = stream(node(0), "alice", null);
 
