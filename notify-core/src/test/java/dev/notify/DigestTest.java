@@ -8,6 +8,7 @@ import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxSettings;
 import dev.notify.outbox.OutboxStatus;
 import dev.notify.outbox.RetryPolicy;
+import dev.notify.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -11,6 +11,7 @@ import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxSettings;
 import dev.notify.outbox.OutboxStatus;
 import dev.notify.outbox.RetryPolicy;
+import dev.notify.testing.TestClock;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;

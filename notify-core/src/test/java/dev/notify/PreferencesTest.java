@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxSettings;
 import dev.notify.outbox.OutboxStatus;
+import dev.notify.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

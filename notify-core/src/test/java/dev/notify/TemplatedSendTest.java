@@ -10,6 +10,7 @@ import dev.notify.outbox.OutboxStatus;
 import dev.notify.template.MissingParametersException;
 import dev.notify.template.Template;
 import dev.notify.template.TemplateRegistry;
+import dev.notify.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.notify.Notify;
 import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxSettings;
 import dev.notify.outbox.RetryPolicy;
+import dev.notify.testing.TestClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -26,7 +27,7 @@ final class EmailFixture implements AutoCloseable {
     static final String UNSUBSCRIBE_SECRET = "test-unsubscribe-secret-at-least-32-bytes";
     static final String UNSUBSCRIBE_URL = "https://app.example.com/api/v1/notifications/unsubscribe";
 
-    final MutableClock clock = new MutableClock(START);
+    final TestClock clock = new TestClock(START);
     final String jdbcUrl = "jdbc:h2:mem:email_" + UUID.randomUUID().toString().replace("-", "") + ";DB_CLOSE_DELAY=-1";
     final UnsubscribeTokens tokens = new UnsubscribeTokens(UNSUBSCRIBE_SECRET);
     Notify notify;

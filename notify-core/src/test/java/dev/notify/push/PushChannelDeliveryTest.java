@@ -11,6 +11,7 @@ import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryOutcome;
 import dev.notify.push.TestPushService.Reply;
 import dev.notify.push.TestPushService.Subscriber;
+import dev.notify.testing.TestClock;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.notify.InvalidRequestException;
 import dev.notify.outbox.ChannelContext;
+import dev.notify.testing.TestClock;
 import java.time.Instant;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterEach;

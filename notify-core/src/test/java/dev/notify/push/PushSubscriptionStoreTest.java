@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.notify.InvalidRequestException;
 import dev.notify.push.PushTestDatabase.Kind;
+import dev.notify.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

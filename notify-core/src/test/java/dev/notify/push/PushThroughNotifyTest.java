@@ -12,6 +12,7 @@ import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxSettings;
 import dev.notify.outbox.OutboxStatus;
 import dev.notify.push.TestPushService.Subscriber;
+import dev.notify.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -13,10 +13,8 @@ import dev.notify.testing.NotifyTestKit;
 import dev.notify.DigestFrequency;
 import dev.notify.Notify;
 import dev.notify.outbox.Delivery;
-import java.time.Clock;
+import dev.notify.testing.TestClock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
@@ -86,7 +84,7 @@ class StoreTriggersTest {
 
     @Test
     void aManagerOnADailyInventoryDigestGetsOneEmailAtMidnight() {
-        MovableClock clock = new MovableClock(Instant.parse("2026-03-02T09:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-03-02T09:00:00Z"));
         try (NotifyTestKit kit = NotifyTestKit.builder().templates(StoreTriggers.catalogue()).clock(clock).build()) {
             Notify notify = kit.notifier();
             notify.topics().subscribe(StoreTriggers.MANAGERS, "42");
@@ -106,34 +104,6 @@ class StoreTriggersTest {
                     - Low stock: Coffee beans: Only 5 kg of Coffee beans left (reorder level 10).
                     - Out of stock: Milk: Milk is out of stock. Reorder now.
                     """);
-        }
-    }
-
-    /** A clock the test sets. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 

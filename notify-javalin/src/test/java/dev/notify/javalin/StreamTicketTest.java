@@ -3,14 +3,12 @@ package dev.notify.javalin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.notify.testing.TestClock;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,7 +67,7 @@ class StreamTicketTest {
 
     @Test
     void ticketExpiresAfterItsLifetime() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
         server = new TestServer(b -> { }, c -> c.clock = clock);
         String fresh = ticket(server.token("alice"));
         String stale = ticket(server.token("alice"));
@@ -86,7 +84,7 @@ class StreamTicketTest {
 
     @Test
     void ticketLifetimeIsConfigurable() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
         server = new TestServer(b -> { }, c -> {
             c.clock = clock;
             c.ticketTtl = Duration.ofSeconds(5);
@@ -160,33 +158,5 @@ class StreamTicketTest {
         }
         assertThat(cause).isInstanceOf(WebSocketHandshakeException.class);
         return ((WebSocketHandshakeException) cause).getResponse().statusCode();
-    }
-
-    /** A clock the test moves by hand. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
