@@ -82,16 +82,20 @@ public final class EmailExample {
                         .title("Your order #1042 has shipped")
                         .message("It left the warehouse this morning and arrives on Thursday.")
                         .link("/orders/1042").build());
-                // The outbox's workers deliver it in the background.
-                if (!mailServer.waitForIncomingEmail(ARRIVAL_TIMEOUT.toMillis(), 1)) {
-                    throw new IllegalStateException("no email arrived within " + ARRIVAL_TIMEOUT.toMillis() + " ms; "
-                            + "outbox: " + notify.outbox().list(null, null, 0, 10));
-                }
+                awaitDelivery(mailServer, notify); // the outbox's workers deliver it in the background
             }
             // README:email:end
             print(mailServer.getReceivedMessages()[0], out);
         } finally {
             mailServer.stop();
+        }
+    }
+
+    /** Waits at most {@link #ARRIVAL_TIMEOUT} for one email; the failure message lists the outbox rows. */
+    private static void awaitDelivery(GreenMail mailServer, Notify notify) {
+        if (!mailServer.waitForIncomingEmail(ARRIVAL_TIMEOUT.toMillis(), 1)) {
+            throw new IllegalStateException("no email arrived within " + ARRIVAL_TIMEOUT.toMillis() + " ms; outbox: "
+                    + notify.outbox().list(null, null, 0, 10));
         }
     }
 

@@ -64,8 +64,9 @@ public final class PushExample {
      * @throws dev.notify.NotifyException if the database cannot be created
      */
     public static void run(PrintStream out) {
-        Clock clock = Clock.systemUTC();
+        Clock clock = Clock.systemUTC(); // notify's default clock too; the push service checks exp against it
         LoopbackPushService.Message message;
+        String jdbcUrl = "jdbc:h2:mem:push-example-" + UUID.randomUUID();
         try (LoopbackPushService pushService = LoopbackPushService.start(clock)) {
             // README:push:start
             PushChannel push = new PushChannel(PushSettings.builder()
@@ -74,8 +75,7 @@ public final class PushExample {
                     .ttl(Duration.ofHours(1))
                     .allowHttp(true).allowPrivateEndpoints(true) // only for the loopback push service
                     .build());
-            String jdbcUrl = "jdbc:h2:mem:push-example-" + UUID.randomUUID();
-            try (Notify notify = Notify.builder().jdbcUrl(jdbcUrl).clock(clock).channel(push).build()) {
+            try (Notify notify = Notify.builder().jdbcUrl(jdbcUrl).channel(push).build()) {
                 // The browser subscribes with push.publicKey() and posts its subscription JSON to the app.
                 WebPushBrowser browser = WebPushBrowser.generate();
                 String endpoint = pushService.subscribe(browser, push.publicKey());
