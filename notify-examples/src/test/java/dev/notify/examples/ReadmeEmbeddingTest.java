@@ -36,6 +36,16 @@ class ReadmeEmbeddingTest {
     }
 
     @Test
+    void readmeQuotesTheEmailExampleVerbatim() throws IOException {
+        assertReadmeQuotes("email", EXAMPLES.resolve("EmailExample.java"));
+    }
+
+    @Test
+    void readmeQuotesThePushExampleVerbatim() throws IOException {
+        assertReadmeQuotes("push", EXAMPLES.resolve("PushExample.java"));
+    }
+
+    @Test
     void readmeQuotesTheTopicTrigger() throws IOException {
         assertReadmeQuotes("topic", EXAMPLES.resolve("StoreTriggers.java"));
     }
