@@ -34,10 +34,13 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 /**
  * The inbox and replay log over JDBC (H2 or PostgreSQL), with Jdbi.
  *
- * <p>Sequence numbers: each send locks the recipient's {@code notify_recipient} row
- * ({@code SELECT ... FOR UPDATE}) for the rest of its transaction, so a recipient's notifications
- * commit strictly in sequence order. A reader that sees sequence N committed can therefore rely on
- * every lower sequence being committed too: replay after a cursor has no gaps.
+ * <p>Sequence numbers: each send increments the recipient's {@code notify_recipient} counter in
+ * one statement that returns the new value ({@code INSERT ... ON CONFLICT DO UPDATE ... RETURNING}
+ * on PostgreSQL, {@code SELECT ... FROM FINAL TABLE (UPDATE ...)} on H2). The update keeps the
+ * row locked for the rest of the transaction, so a recipient's notifications commit strictly in
+ * sequence order. A reader that sees sequence N committed can therefore rely on every lower
+ * sequence being committed too: replay after a cursor has no gaps.
+
  */
 public final class JdbiNotificationStore {
 
@@ -48,11 +51,13 @@ public final class JdbiNotificationStore {
             "id, recipient, seq, type, title, message, data, link, priority, created_at, read_at";
 
     private final Jdbi jdbi;
-    /** Recipients known to have a counter row; saves one statement per send. */
+    private final boolean postgres;
+    /** H2 only: recipients known to have a counter row; saves one statement per send. */
     private final Set<String> knownRecipients = ConcurrentHashMap.newKeySet();
 
     public JdbiNotificationStore(DataSource dataSource) {
         this.jdbi = Jdbi.create(dataSource);
+        this.postgres = isPostgres(dataSource);
     }
 
     /** Migrations for every database. */
@@ -150,31 +155,30 @@ public final class JdbiNotificationStore {
         List<Notification> created = new ArrayList<>();
         // Lock counters in a fixed order so two multi-recipient sends cannot deadlock.
         for (String recipient : new TreeSet<>(request.recipients())) {
-            long lastSeq = handle.createQuery(
-                            "SELECT last_seq FROM notify_recipient WHERE recipient = :r FOR UPDATE")
-                    .bind("r", recipient)
-                    .mapTo(Long.class)
-                    .one();
-            if (request.idempotencyKey() != null) {
-                // Race-free: the counter lock serialises every send to this recipient.
-                Optional<Notification> existing = handle.createQuery("SELECT " + COLUMNS
-                                + " FROM notify_notification WHERE recipient = :r AND idempotency_key = :k")
-                        .bind("r", recipient)
-                        .bind("k", request.idempotencyKey())
-                        .map(JdbiNotificationStore::map)
-                        .findOne();
+            String key = request.idempotencyKey();
+            if (key != null) {
+                // Already committed under this key: nothing to lock or allocate.
+                Optional<Notification> existing = findByKey(handle, recipient, key);
                 if (existing.isPresent()) {
+                    byRecipient.put(recipient, existing.get());
+                    continue;
+                }
+            }
+            long seq = nextSeq(handle, recipient);
+            if (key != null) {
+                // Checked again under the counter lock, which serialises every send to this recipient:
+                // a concurrent send with the same key may have committed while we waited for it.
+                Optional<Notification> existing = findByKey(handle, recipient, key);
+                if (existing.isPresent()) {
+                    handle.createUpdate("UPDATE notify_recipient SET last_seq = last_seq - 1 WHERE recipient = :r")
+                            .bind("r", recipient)
+                            .execute();
                     byRecipient.put(recipient, existing.get());
                     continue;
                 }
             }
             Content content = contents.getOrDefault(recipient,
                     new Content(request.type(), request.title(), request.message()));
-            long seq = lastSeq + 1;
-            handle.createUpdate("UPDATE notify_recipient SET last_seq = :s WHERE recipient = :r")
-                    .bind("s", seq)
-                    .bind("r", recipient)
-                    .execute();
             long id = handle.createUpdate("INSERT INTO notify_notification"
                             + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at)"
                             + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)")
@@ -204,12 +208,42 @@ public final class JdbiNotificationStore {
         return new Sent(new SendResult(ordered, created.size()), created);
     }
 
+    /**
+     * Increments the recipient's counter and returns the new value, in one statement. The row stays
+     * locked until the transaction ends.
+     */
+    private long nextSeq(Handle handle, String recipient) {
+        if (postgres) {
+            // Creates the counter on a recipient's first send; concurrent first sends wait for each other.
+            return handle.createQuery("INSERT INTO notify_recipient AS c (recipient, last_seq) VALUES (:r, 1)"
+                            + " ON CONFLICT (recipient) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq")
+                    .bind("r", recipient)
+                    .mapTo(Long.class)
+                    .one();
+        }
+        return handle.createQuery("SELECT last_seq FROM FINAL TABLE"
+                        + " (UPDATE notify_recipient SET last_seq = last_seq + 1 WHERE recipient = :r)")
+                .bind("r", recipient)
+                .mapTo(Long.class)
+                .one();
+    }
+
+    private static Optional<Notification> findByKey(Handle handle, String recipient, String key) {
+        return handle.createQuery("SELECT " + COLUMNS
+                        + " FROM notify_notification WHERE recipient = :r AND idempotency_key = :k")
+                .bind("r", recipient)
+                .bind("k", key)
+                .map(JdbiNotificationStore::map)
+                .findOne();
+    }
+
     /** What {@link #send} did: the caller's result, and the notifications it newly stored. */
     public record Sent(SendResult result, List<Notification> created) {
     }
 
+    /** H2: creates the recipient's counter row, once, in its own transaction (PostgreSQL upserts it in {@link #nextSeq}). */
     private void ensureRecipient(String recipient) {
-        if (knownRecipients.contains(recipient)) {
+        if (postgres || knownRecipients.contains(recipient)) {
             return;
         }
         try {
