@@ -7,6 +7,7 @@ import dev.notify.internal.Json;
 import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,8 +131,16 @@ final class SseSink implements StreamSink {
         synchronized (this) {
             writing = true;
             try {
-                out.write(bytes);
-                out.flush();
+                if (out instanceof HttpOutput direct) {
+                    // Straight to the connection, without the response's aggregation buffer:
+                    // written through that buffer, every open stream would hold a pooled buffer
+                    // of the response's size (32 KiB by default, direct memory) for as long as it
+                    // stays open. Blocks until written, like write + flush.
+                    direct.write(ByteBuffer.wrap(bytes));
+                } else {
+                    out.write(bytes);
+                    out.flush();
+                }
             } catch (IllegalStateException e) {
                 // The async response already completed under us.
                 throw new IOException("stream closed", e);
