@@ -338,6 +338,26 @@ class StreamTest {
     }
 
     @Test
+    void heartbeatBlockedOnOneConnectionDoesNotHoldUpTheOthersDueWithIt() {
+        start();
+        Duration interval = Duration.ofMillis(200);
+        RecordingSink stuck = sink().blockWrites();
+        notify.openStream("alice", stuck, StreamOptions.live().withHeartbeat(interval));
+        // Opened right after it, so mostly due in the same tick (and behind it in that tick's list).
+        List<RecordingSink> others = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            RecordingSink other = sink();
+            others.add(other);
+            notify.openStream("user" + i, other, StreamOptions.live().withHeartbeat(interval));
+        }
+
+        eventually().until(stuck::isBlocked);
+        eventually().untilAsserted(() -> assertThat(others)
+                .allSatisfy(other -> assertThat(other.heartbeats).hasSizeGreaterThanOrEqualTo(3)));
+        assertThat(stuck.isBlocked()).isTrue();
+    }
+
+    @Test
     void connectionsDueInTheSameTickShareOneHeartbeatAndItsEncoding() {
         start();
         int connections = 200;

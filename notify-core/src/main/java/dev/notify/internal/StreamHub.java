@@ -54,9 +54,10 @@ import org.slf4j.LoggerFactory;
  * instead of bursting). A connection that wrote anything within its interval is skipped and
  * looked at again one interval after that write. A due connection that is idle (nothing queued,
  * no writer on it) is claimed by the tick exactly as a writer claims it, so a heartbeat never
- * overlaps another write on the same connection; connections are then written in batches of up
- * to {@value #HEARTBEAT_BATCH} per writer task, all with the same {@link StreamHeartbeat}, whose
- * frame each transport encodes once per tick. A connection busy writing gets no heartbeat: it is
+ * overlaps another write on the same connection; the tick's claimed connections are then written
+ * by one writer task per {@value #HEARTBEAT_BATCH} of them (and one more) taking from a shared
+ * queue, all with the same {@link StreamHeartbeat}, whose frame each transport encodes once per
+ * tick. A connection busy writing gets no heartbeat: it is
  * not idle. Intervals are rounded up to the tick.
  */
 public final class StreamHub implements AutoCloseable {
@@ -281,21 +282,28 @@ public final class StreamHub implements AutoCloseable {
         return -Math.floorDiv(-x, y);
     }
 
-    /** Writes {@code beat} to the claimed connections, in batches of {@link #HEARTBEAT_BATCH} per writer task. */
+    /**
+     * Writes {@code beat} to the claimed connections: one writer task per {@link #HEARTBEAT_BATCH}
+     * connections and one more, all taking from one queue, so a write blocked on a client that
+     * stopped reading holds up only that connection, not the rest of the tick.
+     */
     private void dispatch(List<Connection> due, StreamHeartbeat beat) {
-        for (int i = 0; i < due.size(); i += HEARTBEAT_BATCH) {
-            List<Connection> batch = due.subList(i, Math.min(due.size(), i + HEARTBEAT_BATCH));
+        ConcurrentLinkedQueue<Connection> todo = new ConcurrentLinkedQueue<>(due);
+        Runnable task = () -> {
+            for (Connection c; (c = todo.poll()) != null; ) {
+                c.writeHeartbeat(beat);
+            }
+        };
+        int tasks = (due.size() + HEARTBEAT_BATCH - 1) / HEARTBEAT_BATCH + 1;
+        for (int i = 0; i < tasks; i++) {
             try {
-                writers.execute(() -> {
-                    for (Connection c : batch) {
-                        c.writeHeartbeat(beat);
-                    }
-                });
+                writers.execute(task);
             } catch (RejectedExecutionException e) {
-                for (Connection c : batch) {
+                for (Connection c; (c = todo.poll()) != null; ) {
                     c.release();
                     c.close("server shutting down");
                 }
+                return;
             }
         }
     }
