@@ -786,7 +786,13 @@ public final class Notify implements AutoCloseable {
             return this;
         }
 
-        /** Default keep-alive interval for open streams; default 30 s. */
+        /**
+         * Default keep-alive interval for open streams; default 30 s. A connection gets a
+         * keep-alive only after a whole interval without any write, and intervals are rounded up
+         * to the hub's 50 ms tick.
+         *
+         * @throws IllegalArgumentException if {@code heartbeat} is zero or negative
+         */
         public Builder heartbeat(Duration heartbeat) {
             Objects.requireNonNull(heartbeat, "heartbeat");
             if (heartbeat.isNegative() || heartbeat.isZero()) {

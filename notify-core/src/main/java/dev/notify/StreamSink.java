@@ -5,8 +5,8 @@ import java.time.Instant;
 
 /**
  * One open real-time connection (an SSE response, a WebSocket session), implemented by the web
- * module. The stream hub calls {@link #event} and {@link #heartbeat} from one thread at a time per
- * sink, in order; they may block on a slow socket, which delays only this sink. An
+ * module. The stream hub calls {@link #event} and the {@code heartbeat} methods from one thread at a
+ * time per sink, in order; they may block on a slow socket, which delays only this sink. An
  * {@link IOException} means the client is gone: the hub then closes the connection.
  */
 public interface StreamSink {
@@ -20,12 +20,26 @@ public interface StreamSink {
     void event(StreamEvent event) throws IOException;
 
     /**
-     * Writes a keep-alive; called every heartbeat interval while the connection is open.
+     * Writes a keep-alive. The hub calls {@link #heartbeat(StreamHeartbeat)}, whose default calls this.
      *
      * @param now the hub's clock reading
      * @throws IOException if the client has gone away
      */
     void heartbeat(Instant now) throws IOException;
+
+    /**
+     * Writes a keep-alive for one tick of the hub, which calls this (not {@link #heartbeat(Instant)})
+     * on a connection that has written nothing for a whole heartbeat interval. The same
+     * {@code beat} goes to every connection due in that tick, so a transport can encode its frame
+     * once through {@link StreamHeartbeat#encoded} and write the same bytes everywhere. The default
+     * calls {@link #heartbeat(Instant)} with {@link StreamHeartbeat#at()}.
+     *
+     * @param beat this tick's heartbeat
+     * @throws IOException if the client has gone away
+     */
+    default void heartbeat(StreamHeartbeat beat) throws IOException {
+        heartbeat(beat.at());
+    }
 
     /**
      * Ends the connection. Called once, from any thread, possibly while another thread is blocked

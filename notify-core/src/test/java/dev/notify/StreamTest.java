@@ -8,11 +8,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
 import org.awaitility.core.ConditionFactory;
@@ -285,6 +290,117 @@ class StreamTest {
         notify.openStream("alice", sink, StreamOptions.resumeAfter(0));
 
         eventually().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(sink.heartbeats).hasSizeGreaterThanOrEqualTo(3));
+    }
+
+    @Test
+    void busyConnectionIsNotSentRedundantHeartbeatsAndGetsThemAgainOnceQuiet() throws Exception {
+        start();
+        Duration interval = Duration.ofSeconds(1);
+        RecordingSink busy = sink();
+        RecordingSink idle = sink();
+        notify.openStream("alice", busy, StreamOptions.live().withHeartbeat(interval));
+        notify.openStream("bob", idle, StreamOptions.live().withHeartbeat(interval));
+        ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger sent = new AtomicInteger();
+        try {
+            // A notification every 50 ms: alice's connection never goes an interval without a write.
+            sender.scheduleAtFixedRate(() -> send("alice", "n" + sent.incrementAndGet()), 0, 50, TimeUnit.MILLISECONDS);
+            // bob's idle connection, same interval, is the clock: three heartbeats take three intervals.
+            eventually().untilAsserted(() -> assertThat(idle.heartbeats).hasSizeGreaterThanOrEqualTo(3));
+        } finally {
+            sender.shutdownNow();
+            assertThat(sender.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(busy.events).hasSizeGreaterThan(20);
+        assertThat(busy.heartbeats).isEmpty();
+
+        eventually().untilAsserted(() -> assertThat(busy.heartbeats).isNotEmpty());
+        assertThat(busy.overlappingCalls).hasValue(0);
+    }
+
+    @Test
+    void closedConnectionGetsNoMoreHeartbeats() {
+        start();
+        Duration interval = Duration.ofMillis(100);
+        RecordingSink closing = sink();
+        RecordingSink reference = sink();
+        StreamConnection connection = notify.openStream("alice", closing, StreamOptions.live().withHeartbeat(interval));
+        notify.openStream("bob", reference, StreamOptions.live().withHeartbeat(interval));
+        eventually().untilAsserted(() -> assertThat(closing.heartbeats).isNotEmpty());
+
+        connection.close();
+        int atClose = closing.heartbeats.size();
+        int referenceAtClose = reference.heartbeats.size();
+
+        // Five more intervals on the open connection: the closed one would have had five too.
+        eventually().untilAsserted(() -> assertThat(reference.heartbeats).hasSizeGreaterThanOrEqualTo(referenceAtClose + 5));
+        // At most one that was already being written when close() ran.
+        assertThat(closing.heartbeats).hasSizeLessThanOrEqualTo(atClose + 1);
+    }
+
+    @Test
+    void heartbeatBlockedOnOneConnectionDoesNotHoldUpTheOthersDueWithIt() {
+        start();
+        Duration interval = Duration.ofMillis(200);
+        RecordingSink stuck = sink().blockWrites();
+        notify.openStream("alice", stuck, StreamOptions.live().withHeartbeat(interval));
+        // Opened right after it, so mostly due in the same tick (and behind it in that tick's list).
+        List<RecordingSink> others = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            RecordingSink other = sink();
+            others.add(other);
+            notify.openStream("user" + i, other, StreamOptions.live().withHeartbeat(interval));
+        }
+
+        eventually().until(stuck::isBlocked);
+        eventually().untilAsserted(() -> assertThat(others)
+                .allSatisfy(other -> assertThat(other.heartbeats).hasSizeGreaterThanOrEqualTo(3)));
+        assertThat(stuck.isBlocked()).isTrue();
+    }
+
+    @Test
+    void connectionsDueInTheSameTickShareOneHeartbeatAndItsEncoding() {
+        start();
+        int connections = 200;
+        Set<StreamHeartbeat> beats = ConcurrentHashMap.newKeySet();
+        AtomicInteger encodings = new AtomicInteger();
+        AtomicInteger written = new AtomicInteger();
+        Function<Instant, String> encoder = now -> {
+            encodings.incrementAndGet();
+            return "beat " + now;
+        };
+        List<StreamConnection> opened = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            StreamSink sink = new StreamSink() {
+                @Override
+                public void event(StreamEvent event) {
+                }
+
+                @Override
+                public void heartbeat(Instant now) {
+                    throw new AssertionError("the hub writes heartbeats through heartbeat(StreamHeartbeat)");
+                }
+
+                @Override
+                public void heartbeat(StreamHeartbeat beat) {
+                    beats.add(beat);
+                    assertThat(beat.encoded(encoder)).isEqualTo("beat " + beat.at());
+                    written.incrementAndGet();
+                }
+
+                @Override
+                public void close(String reason) {
+                }
+            };
+            opened.add(notify.openStream("user" + i, sink, StreamOptions.live().withHeartbeat(Duration.ofMillis(200))));
+        }
+
+        eventually().untilAsserted(() -> assertThat(written.get()).isGreaterThanOrEqualTo(2 * connections));
+
+        // Opened within a few ticks of each other, so their heartbeats fall in a few ticks too.
+        assertThat(beats.size()).isLessThan(written.get() / 4);
+        assertThat(encodings.get()).isLessThanOrEqualTo(beats.size());
+        assertThat(opened).allMatch(StreamConnection::isOpen);
     }
 
     @Test

@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * (1) Idle connections held: a notify server in its own JVM (so its memory and CPU are its own),
- * C client processes each opening a share of N SSE streams from their own 127.0.0.x address;
- * then the server's resident memory, heap after GC, threads and open files at 0 and at N, and its
- * CPU while only heartbeats flow.
+ * C client processes each opening a share of N SSE streams ({@code --sse=N}) or WebSockets
+ * ({@code --ws=N}) from their own 127.0.0.x address; then the server's resident memory, heap after
+ * GC, threads and open files at 0 and at N, and its CPU while only heartbeats (SSE heartbeat
+ * events, WebSocket pings; both every {@code --heartbeat} seconds) flow, over {@code --window}
+ * seconds starting {@code --settle} seconds after the last stream opened.
  */
 final class IdleBench {
     record Sample(long rssKb, long heapBytes, long threads, long fds) {
@@ -41,16 +43,25 @@ final class IdleBench {
     }
 
     static Result run(Args args, PrintStream out) throws Exception {
-        int n = args.integer("sse", 1000);
+        boolean ws = args.get("ws", null) != null;
+        int n = ws ? args.integer("ws", 1000) : args.integer("sse", 1000);
+        String kind = ws ? "WebSocket" : "SSE";
+        int settle = args.integer("settle", 0);
         int clientCount = args.integer("clients", Math.max(1, (n + 8999) / 9000));
         int heartbeat = args.integer("heartbeat", 5);
         int window = args.integer("window", Math.max(3 * heartbeat, 10));
         String java = args.get("server-java", Path.javaBinary());
         String classpath = System.getProperty("java.class.path");
+        // The server's code may come from another build (e.g. before a change); the protocol
+        // between this driver and ServerMain is the same.
+        String serverClasspath = args.get("server-classpath", classpath);
         boolean node = args.get("server", "notify").equals("node");
         List<String> serverCmd = new ArrayList<>();
         if (!args.get("server-cpus", "").isEmpty()) {
             serverCmd.addAll(List.of("taskset", "-c", args.get("server-cpus", "")));
+        }
+        if (node && ws) {
+            throw new IllegalArgumentException("--server=node serves SSE only");
         }
         if (node) {
             // The side-by-side: a minimal better-sse server (notify-bench/node/sse-server.js).
@@ -64,7 +75,7 @@ final class IdleBench {
                     serverCmd.add(f);
                 }
             }
-            serverCmd.addAll(List.of("-cp", classpath, IdleBench.class.getName() + "$ServerMain",
+            serverCmd.addAll(List.of("-cp", serverClasspath, IdleBench.class.getName() + "$ServerMain",
                     "--heartbeat=" + heartbeat, "--secret=" + TargetServer.DEFAULT_SECRET));
         }
         Process server = new ProcessBuilder(serverCmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -91,6 +102,7 @@ final class IdleBench {
                 }
                 cmd.addAll(List.of(Path.javaBinary(), "-Xmx512m", "-cp", classpath, Bench.class.getName(), "idle-client",
                         "--url=http://127.0.0.1:" + port, "--count=" + share, "--source=127.0.0." + (2 + c),
+                        "--kind=" + (ws ? "ws" : "sse"),
                         "--offset=" + (c * 1_000_000)));
                 Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                 clients.add(p);
@@ -104,8 +116,11 @@ final class IdleBench {
                 established += m.getOrDefault("established", 0L).intValue();
                 errors += m.getOrDefault("errors", 0L).intValue();
             }
-            out.printf(Locale.ROOT, "%d of %d streams open (%d errors)%n", established, n, errors);
+            out.printf(Locale.ROOT, "%d of %d %s streams open (%d errors)%n", established, n, kind, errors);
             Sample after = sample(pid, serverIn, serverOut);
+            // Right after the burst of opens the JIT is still compiling the request path; --settle
+            // keeps that out of the heartbeat window.
+            Thread.sleep(TimeUnit.SECONDS.toMillis(settle));
 
             long hb0 = report(clientIn, clientOut).getOrDefault("heartbeats", 0L);
             long cpu0 = Machine.processCpuNanos(pid);
@@ -119,8 +134,10 @@ final class IdleBench {
                     100.0 * cpu / wall, heartbeats, (long) established * window / heartbeat);
             String serverName = node ? "a minimal Node.js better-sse server (" + nodeVersion(args.get("node", "node")) + ")"
                     : "one notify server JVM (flags " + args.get("server-flags", "-Xmx1g") + ", " + java + ")";
-            Table t = new Table("Idle SSE connections held by " + serverName + "; " + clientCount
-                    + " client processes, heartbeat every " + heartbeat + " s, CPU over " + window + " s",
+            Table t = new Table("Idle " + kind + " connections held by " + serverName
+                    + (serverClasspath.equals(classpath) ? "" : ", server code from " + serverClasspath) + "; "
+                    + clientCount + " client processes, heartbeat every " + heartbeat + " s, CPU over " + window
+                    + " s starting " + settle + " s after the last stream opened",
                     "target", "open", "errors", "closed during hold", "RSS before → after (MiB)", "RSS per conn",
                     "heap after GC before → after (MiB)", "heap per conn", "threads before → after", "server CPU on heartbeats",
                     "heartbeats received / expected");
@@ -205,23 +222,25 @@ final class IdleBench {
         URI url = URI.create(args.get("url", "http://127.0.0.1:8080"));
         TargetServer.class.getName();
         var tokens = dev.notify.javalin.JwtAuthenticator.hs256(args.get("secret", TargetServer.DEFAULT_SECRET));
-        try (SseClients clients = new SseClients(new InetSocketAddress(url.getHost(), url.getPort()),
-                List.of(InetAddress.getByName(args.get("source", "127.0.0.1"))), (c, line) -> { })) {
+        boolean ws = args.get("kind", "sse").equals("ws");
+        var server = new InetSocketAddress(url.getHost(), url.getPort());
+        var sources = List.of(InetAddress.getByName(args.get("source", "127.0.0.1")));
+        String path = ws ? "/ws/notifications?token=" : "/api/v1/notifications/sse/stream?token=";
+        try (IdleClients clients = ws ? new WsClients(server, sources) : new SseClients(server, sources, (c, line) -> { })) {
             for (int i = 0; i < count; i++) {
-                clients.open("/api/v1/notifications/sse/stream?token="
-                        + tokens.issue("idle" + (offset + i), java.util.Set.of(), java.time.Duration.ofHours(6)));
+                clients.open(path + tokens.issue("idle" + (offset + i), java.util.Set.of(), java.time.Duration.ofHours(6)));
                 clients.throttle(200);
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (clients.established.get() + clients.errors.get() < count && System.nanoTime() < deadline) {
+            while (clients.established() + clients.errors() < count && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            out.println("established=" + clients.established.get() + " errors=" + clients.errors.get());
+            out.println("established=" + clients.established() + " errors=" + clients.errors());
             out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String cmd; (cmd = in.readLine()) != null && !cmd.equals("quit"); ) {
-                out.println("established=" + clients.established.get() + " errors=" + clients.errors.get()
-                        + " closed=" + clients.closed.get() + " heartbeats=" + clients.heartbeats.get()
+                out.println("established=" + clients.established() + " errors=" + clients.errors()
+                        + " closed=" + clients.closed() + " heartbeats=" + clients.heartbeats()
                         + " cpu_ms=" + Machine.processCpuNanos() / 1_000_000);
                 out.flush();
             }

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the response is read line by line, so chunked-encoding size lines simply show up as lines
  * the listener ignores.
  */
-final class SseClients implements AutoCloseable {
+final class SseClients implements IdleClients {
     /** Called on the selector thread for every line of every stream. */
     interface Listener {
         void line(int connection, String line);
@@ -65,7 +65,8 @@ final class SseClients implements AutoCloseable {
     }
 
     /** Opens one stream for {@code pathAndQuery}; returns its index. */
-    synchronized int open(String pathAndQuery) {
+    @Override
+    public synchronized int open(String pathAndQuery) {
         int index = all.size();
         String request = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + server.getHostString() + ":" + server.getPort()
                 + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
@@ -81,11 +82,32 @@ final class SseClients implements AutoCloseable {
     }
 
     /** Waits while more than {@code max} streams are connecting (so the server's accept queue never overflows), up to 30 s. */
-    void throttle(int max) throws InterruptedException {
+    @Override
+    public void throttle(int max) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (opened() - established.get() - errors.get() - closed.get() > max && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
+    }
+
+    @Override
+    public int established() {
+        return established.get();
+    }
+
+    @Override
+    public int errors() {
+        return errors.get();
+    }
+
+    @Override
+    public int closed() {
+        return closed.get();
+    }
+
+    @Override
+    public int heartbeats() {
+        return heartbeats.get();
     }
 
     private void loop() {

@@ -57,6 +57,7 @@ final class TargetServer implements AutoCloseable {
         env.put("NOTIFY_DATA_DIR", dir.toString());
         env.put("NOTIFY_JWT_SECRET", args.get("secret", DEFAULT_SECRET));
         env.put("NOTIFY_HEARTBEAT_SECONDS", args.get("heartbeat", "30"));
+        env.put("NOTIFY_WS_PING_SECONDS", args.get("heartbeat", "30"));
         env.put("NOTIFY_DB_POOL_SIZE", args.get("pool", "10"));
         String db = args.get("db", "h2");
         if (db.equals("pg")) {

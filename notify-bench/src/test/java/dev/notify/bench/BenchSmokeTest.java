@@ -64,6 +64,16 @@ class BenchSmokeTest {
     }
 
     @Test
+    void idleServerHoldsEveryWebSocketAndPingsIt() throws Exception {
+        IdleBench.Result r = IdleBench.run(args("--ws=40", "--clients=2", "--heartbeat=1", "--window=2",
+                "--server-flags=-Xmx256m -XX:TieredStopAtLevel=1"), out);
+        assertThat(r.established()).isEqualTo(40);
+        assertThat(r.errors()).isZero();
+        assertThat(r.closed()).isZero();
+        assertThat(r.heartbeatsSeen()).isGreaterThan(0);
+    }
+
+    @Test
     void storeHoldsEveryRowAndAnswersInboxQueries() throws Exception {
         StoreBench.Result r = StoreBench.run(args("--rows=2000", "--users=200", "--batch=500", "--heavy=120",
                 "--queries=40"), out);

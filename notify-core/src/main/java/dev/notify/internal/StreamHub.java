@@ -3,6 +3,7 @@ package dev.notify.internal;
 import dev.notify.Notification;
 import dev.notify.StreamConnection;
 import dev.notify.StreamEvent;
+import dev.notify.StreamHeartbeat;
 import dev.notify.StreamOptions;
 import dev.notify.StreamSink;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,11 +47,29 @@ import org.slf4j.LoggerFactory;
  * one is queued and not yet started, further ones are not queued, since it will read them too.
  * {@link #resyncAll()} makes every connection read from the store, for a bus that may have lost
  * events.
+ *
+ * <p>Heartbeats: one timer thread ticks every {@value #TICK_MILLIS} ms and keeps the connections
+ * on a timing wheel by the time their next heartbeat is due, so a tick looks only at the
+ * connections due then (heartbeats stay spread over the interval as the connections were opened,
+ * instead of bursting). A connection that wrote anything within its interval is skipped and
+ * looked at again one interval after that write. A due connection that is idle (nothing queued,
+ * no writer on it) is claimed by the tick exactly as a writer claims it, so a heartbeat never
+ * overlaps another write on the same connection; the tick's claimed connections are then written
+ * by one writer task per {@value #HEARTBEAT_BATCH} of them (and one more) taking from a shared
+ * queue, all with the same {@link StreamHeartbeat}, whose frame each transport encodes once per
+ * tick. A connection busy writing gets no heartbeat: it is
+ * not idle. Intervals are rounded up to the tick.
  */
 public final class StreamHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
     private static final int REPLAY_PAGE = 100;
-    private static final Object HEARTBEAT = new Object();
+    /** Resolution of heartbeat times, in milliseconds. */
+    static final long TICK_MILLIS = 50;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+    /** Slots of the timing wheel (a power of two): one turn is 1024 ticks, 51.2 s. */
+    private static final int WHEEL_SLOTS = 1024;
+    /** Most connections one writer task sends a heartbeat to. */
+    static final int HEARTBEAT_BATCH = 128;
     /** Queue item: read what the store holds after the last written sequence. */
     private static final Object CATCH_UP = new Object();
 
@@ -64,6 +82,14 @@ public final class StreamHub implements AutoCloseable {
     private final Map<String, Set<Connection>> byRecipient = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger open = new AtomicInteger();
+    /** Opened connections not yet on the wheel; the timer thread moves them there. */
+    private final ConcurrentLinkedQueue<Connection> joining = new ConcurrentLinkedQueue<>();
+    /** Touched only by the timer thread: connections by the tick their heartbeat is due in. */
+    @SuppressWarnings("unchecked")
+    private final ArrayList<Connection>[] wheel = new ArrayList[WHEEL_SLOTS];
+    private final long epochNanos = System.nanoTime();
+    /** The last tick the timer thread has processed; timer thread only. */
+    private long processedTick;
 
     public StreamHub(JdbiNotificationStore store, Clock clock, int queueCapacity, Duration defaultHeartbeat,
                      int writerThreads) {
@@ -76,7 +102,10 @@ public final class StreamHub implements AutoCloseable {
         pool.allowCoreThreadTimeOut(true);
         this.writers = pool;
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("notify-stream-heartbeat-"));
-        this.timer.setRemoveOnCancelPolicy(true);
+        for (int i = 0; i < WHEEL_SLOTS; i++) {
+            wheel[i] = new ArrayList<>();
+        }
+        this.timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Registers a connection; replay (if asked) and live events start at once on a writer thread. */
@@ -97,8 +126,11 @@ public final class StreamHub implements AutoCloseable {
             // A cursor beyond what exists (e.g. from a wiped database) resumes from the end.
             c.lastSeq = options.resumes() ? Math.min(options.resumeAfterSeq(), committed) : committed;
             Duration hb = options.heartbeat() != null ? options.heartbeat() : defaultHeartbeat;
-            c.heartbeat = timer.scheduleAtFixedRate(() -> c.offer(HEARTBEAT), hb.toMillis(), hb.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            c.heartbeatNanos = Math.max(TICK_NANOS, hb.toNanos());
+            c.lastWriteNanos = System.nanoTime();
+            if (timer.isShutdown()) {
+                throw new RejectedExecutionException("stream hub closed");
+            }
         } catch (RuntimeException e) {
             c.close(e instanceof RejectedExecutionException ? "server shutting down" : "server error");
             throw e;
@@ -106,6 +138,9 @@ public final class StreamHub implements AutoCloseable {
         // Events queued meanwhile wait for this: the writer must not run before lastSeq is set.
         c.ready = true;
         c.schedule();
+        // Only after the first writer run is scheduled: a heartbeat can never claim the connection
+        // ahead of its replay.
+        joining.add(c);
         return c;
     }
 
@@ -181,6 +216,98 @@ public final class StreamHub implements AutoCloseable {
         }
     }
 
+    /** Timer thread: every tick, heartbeats to the connections due in the ticks since the last one. */
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            long current = (now - epochNanos) / TICK_NANOS;
+            for (Connection c; (c = joining.poll()) != null; ) {
+                place(c, c.lastWriteNanos + c.heartbeatNanos, current);
+            }
+            List<Connection> due = new ArrayList<>();
+            // Normally one tick; more if the timer thread was held up (never more than a wheel turn).
+            long from = Math.max(processedTick + 1, current - WHEEL_SLOTS + 1);
+            for (long t = from; t <= current; t++) {
+                collect(t, now, current, due);
+            }
+            processedTick = current;
+            if (!due.isEmpty()) {
+                dispatch(due, new StreamHeartbeat(clock.instant()));
+            }
+        } catch (RuntimeException e) {
+            log.warn("stream heartbeat tick failed", e);
+        }
+    }
+
+    /** Sorts the connections in tick {@code t}'s slot: due and idle ones go to {@code due}. */
+    private void collect(long t, long now, long current, List<Connection> due) {
+        int slot = (int) (t & (WHEEL_SLOTS - 1));
+        ArrayList<Connection> connections = wheel[slot];
+        if (connections.isEmpty()) {
+            return;
+        }
+        wheel[slot] = new ArrayList<>();
+        for (Connection c : connections) {
+            if (c.closed.get()) {
+                continue; // dropped from the wheel
+            }
+            if (c.dueTick > t) {
+                wheel[slot].add(c); // a later turn of the wheel
+                continue;
+            }
+            long lastWrite = c.lastWriteNanos;
+            // Within a tick of being due counts as due: the write it finds is most likely this
+            // connection's previous heartbeat, finished a little after the tick that claimed it.
+            if (now + TICK_NANOS - lastWrite < c.heartbeatNanos) {
+                // Wrote within the interval: no heartbeat needed until an interval after that write.
+                place(c, lastWrite + c.heartbeatNanos, current);
+            } else {
+                if (c.claimForHeartbeat()) {
+                    due.add(c);
+                }
+                // Claimed or busy writing right now (so not idle): next due one interval from now.
+                place(c, now + c.heartbeatNanos, current);
+            }
+        }
+    }
+
+    /** Puts {@code c} in the slot of the tick {@code dueNanos} falls in, at the earliest the next one. */
+    private void place(Connection c, long dueNanos, long current) {
+        long t = Math.max(current + 1, ceilDiv(dueNanos - epochNanos, TICK_NANOS));
+        c.dueTick = t;
+        wheel[(int) (t & (WHEEL_SLOTS - 1))].add(c);
+    }
+
+    private static long ceilDiv(long x, long y) {
+        return -Math.floorDiv(-x, y);
+    }
+
+    /**
+     * Writes {@code beat} to the claimed connections: one writer task per {@link #HEARTBEAT_BATCH}
+     * connections and one more, all taking from one queue, so a write blocked on a client that
+     * stopped reading holds up only that connection, not the rest of the tick.
+     */
+    private void dispatch(List<Connection> due, StreamHeartbeat beat) {
+        ConcurrentLinkedQueue<Connection> todo = new ConcurrentLinkedQueue<>(due);
+        Runnable task = () -> {
+            for (Connection c; (c = todo.poll()) != null; ) {
+                c.writeHeartbeat(beat);
+            }
+        };
+        int tasks = (due.size() + HEARTBEAT_BATCH - 1) / HEARTBEAT_BATCH + 1;
+        for (int i = 0; i < tasks; i++) {
+            try {
+                writers.execute(task);
+            } catch (RejectedExecutionException e) {
+                for (Connection c; (c = todo.poll()) != null; ) {
+                    c.release();
+                    c.close("server shutting down");
+                }
+                return;
+            }
+        }
+    }
+
     private static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -202,7 +329,12 @@ public final class StreamHub implements AutoCloseable {
         private final AtomicBoolean closed = new AtomicBoolean();
         /** A CATCH_UP item is queued and not yet started. */
         private final AtomicBoolean catchUpQueued = new AtomicBoolean();
-        private volatile ScheduledFuture<?> heartbeat;
+        /** Heartbeat interval; set before the connection reaches the timer thread. */
+        private long heartbeatNanos;
+        /** {@link System#nanoTime()} when the last write finished (or the connection opened). */
+        private volatile long lastWriteNanos;
+        /** The wheel tick this connection is in; timer thread only. */
+        private long dueTick;
         private volatile boolean ready;
         // Set by open(), then written only by the (single) writer thread draining this connection.
         private volatile long lastSeq;
@@ -245,6 +377,40 @@ public final class StreamHub implements AutoCloseable {
             }
         }
 
+        /**
+         * Timer thread: takes this connection for a heartbeat if nothing is queued and no writer
+         * holds it, as {@link #schedule()} would for a writer task. The caller then must
+         * {@link #writeHeartbeat} (or {@link #release}) it.
+         */
+        boolean claimForHeartbeat() {
+            return ready && !closed.get() && queue.isEmpty() && scheduled.compareAndSet(false, true);
+        }
+
+        /** Writer thread, holding the claim from {@link #claimForHeartbeat()}. */
+        void writeHeartbeat(StreamHeartbeat beat) {
+            try {
+                if (!closed.get() && queue.isEmpty()) {
+                    sink.heartbeat(beat);
+                    lastWriteNanos = System.nanoTime();
+                }
+            } catch (IOException e) {
+                close("client gone");
+            } catch (RuntimeException e) {
+                log.warn("stream connection {} for {} failed on a heartbeat; closing it", id, recipient, e);
+                close("server error");
+            } finally {
+                release();
+            }
+        }
+
+        /** Gives up a claim; schedules a writer for anything queued meanwhile. */
+        void release() {
+            scheduled.set(false);
+            if (!closed.get() && !queue.isEmpty()) {
+                schedule();
+            }
+        }
+
         @Override
         public void run() {
             try {
@@ -274,10 +440,6 @@ public final class StreamHub implements AutoCloseable {
         }
 
         private void write(Object item) throws IOException {
-            if (item == HEARTBEAT) {
-                sink.heartbeat(clock.instant());
-                return;
-            }
             if (item == CATCH_UP) {
                 // Cleared before reading: a request arriving from now on queues another read,
                 // one that arrived before is covered by this read.
@@ -287,17 +449,23 @@ public final class StreamHub implements AutoCloseable {
             }
             StreamEvent event = (StreamEvent) item;
             if (event.kind() != StreamEvent.Kind.NOTIFICATION) {
-                sink.event(event);
+                emit(event);
             } else if (event.notification() == null) {
                 if (event.seq() > lastSeq) {
                     catchUp();
                 }
             } else if (event.seq() == lastSeq + 1) {
-                sink.event(event);
+                emit(event);
                 lastSeq = event.seq();
             } else if (event.seq() > lastSeq) {
                 catchUp();
             }
+        }
+
+        /** Writes one event; the connection then counts as active for its heartbeat interval. */
+        private void emit(StreamEvent event) throws IOException {
+            sink.event(event);
+            lastWriteNanos = System.nanoTime();
         }
 
         /** Writes every stored notification after {@link #lastSeq}, oldest first. */
@@ -305,7 +473,7 @@ public final class StreamHub implements AutoCloseable {
             while (!closed.get()) {
                 List<Notification> page = store.after(recipient, lastSeq, REPLAY_PAGE);
                 for (Notification n : page) {
-                    sink.event(StreamEvent.created(n));
+                    emit(StreamEvent.created(n));
                     lastSeq = n.seq();
                 }
                 if (page.size() < REPLAY_PAGE) {
@@ -318,10 +486,7 @@ public final class StreamHub implements AutoCloseable {
             if (!closed.compareAndSet(false, true)) {
                 return false;
             }
-            ScheduledFuture<?> hb = heartbeat;
-            if (hb != null) {
-                hb.cancel(false);
-            }
+            // The timer thread drops a closed connection from its wheel slot when it next reaches it.
             // compute() is atomic per key, so an open() racing with this close never adds to a dropped set.
             byRecipient.computeIfPresent(recipient, (r, set) -> {
                 set.remove(this);

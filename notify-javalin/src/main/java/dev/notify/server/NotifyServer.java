@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The standalone server: a {@link Notify} on the configured database, served by Javalin with
@@ -81,6 +82,12 @@ public final class NotifyServer implements AutoCloseable {
         try {
             app = Javalin.create(javalin -> {
                 javalin.startup.showJavalinBanner = false;
+                // Capped: Javalin's default pool grows to 250 threads during a burst of connections
+                // and keeps them for a minute; streams hold no thread once open.
+                QueuedThreadPool threads = new QueuedThreadPool(config.httpMaxThreads(),
+                        Math.min(8, config.httpMaxThreads()), 60_000);
+                threads.setName("notify-http");
+                javalin.jetty.threadPool = threads;
                 javalin.jetty.addConnector((server, http) -> {
                     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
                     connector.setHost(config.host());
@@ -92,6 +99,7 @@ public final class NotifyServer implements AutoCloseable {
                     plugin.notify = notify;
                     plugin.authenticator = authenticator;
                     plugin.heartbeat = config.heartbeat();
+                    plugin.wsPing = config.wsPing();
                     plugin.unsubscribeTokens = channels.unsubscribeTokens();
                     plugin.corsOrigins = channels.corsOrigins();
                 }));

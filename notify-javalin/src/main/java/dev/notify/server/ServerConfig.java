@@ -32,6 +32,11 @@ import java.util.Objects;
  *   <li>{@code NOTIFY_EVENT_BUS} — {@code auto} (default: PostgreSQL {@code LISTEN/NOTIFY} when
  *       {@code NOTIFY_DB_URL} is PostgreSQL, so that several nodes share one database; else
  *       in-process), {@code local} or {@code postgres}</li>
+ *   <li>{@code NOTIFY_WS_PING_SECONDS} — how often each WebSocket is pinged, default 15</li>
+ *   <li>{@code NOTIFY_HTTP_MAX_THREADS} — most threads of the HTTP server's pool, at least
+ *       {@value #MIN_HTTP_THREADS}, default {@value #DEFAULT_HTTP_MAX_THREADS}. An open SSE stream
+ *       or WebSocket holds no thread; requests beyond the pool wait in its queue. Without a cap a
+ *       burst of connections grows the pool to hundreds of threads, each with its own stack.</li>
  * </ul>
  *
  * @param port          HTTP port
@@ -43,11 +48,17 @@ import java.util.Objects;
  * @param dbPoolSize    database connections per node
  * @param dbConnectionTimeout how long a caller waits for a database connection
  * @param eventBus      how changes reach the streams of other nodes
+ * @param httpMaxThreads most threads of the HTTP server's pool
+ * @param wsPing        WebSocket ping interval
  */
 public record ServerConfig(int port, String host, Path dataDirectory, String dbUrl, String jwtSecret,
                            Duration heartbeat, int dbPoolSize, Duration dbConnectionTimeout,
-                           EventBusChoice eventBus) {
+                           EventBusChoice eventBus, int httpMaxThreads, Duration wsPing) {
     public static final int DEFAULT_PORT = 8080;
+    /** Default for {@code NOTIFY_HTTP_MAX_THREADS}. */
+    public static final int DEFAULT_HTTP_MAX_THREADS = 64;
+    /** Least {@code NOTIFY_HTTP_MAX_THREADS}: Jetty's acceptor and selector threads come out of the same pool. */
+    public static final int MIN_HTTP_THREADS = 8;
     static final String SECRET_FILE = "jwt-secret";
 
     /** {@code NOTIFY_EVENT_BUS}: how changes reach the streams of other nodes. */
@@ -96,6 +107,20 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
         if (eventBus == EventBusChoice.POSTGRES && (dbUrl == null || !dbUrl.startsWith("jdbc:postgresql:"))) {
             throw new IllegalArgumentException("NOTIFY_EVENT_BUS=postgres needs NOTIFY_DB_URL=jdbc:postgresql://...");
         }
+        if (httpMaxThreads < MIN_HTTP_THREADS) {
+            throw new IllegalArgumentException("NOTIFY_HTTP_MAX_THREADS must be >= " + MIN_HTTP_THREADS + " but was "
+                    + httpMaxThreads);
+        }
+        if (wsPing.isZero() || wsPing.isNegative()) {
+            throw new IllegalArgumentException("NOTIFY_WS_PING_SECONDS must be > 0 but was " + wsPing.toSeconds());
+        }
+    }
+
+    /** The settings with the defaults of {@code NOTIFY_HTTP_MAX_THREADS} and {@code NOTIFY_WS_PING_SECONDS}. */
+    public ServerConfig(int port, String host, Path dataDirectory, String dbUrl, String jwtSecret,
+                        Duration heartbeat, int dbPoolSize, Duration dbConnectionTimeout, EventBusChoice eventBus) {
+        this(port, host, dataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize, dbConnectionTimeout, eventBus,
+                DEFAULT_HTTP_MAX_THREADS, dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING);
     }
 
     /** Reads the settings from {@code env} (normally {@link System#getenv()}). */
@@ -110,12 +135,15 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
                 intVar(env, "NOTIFY_DB_POOL_SIZE", dev.notify.Notify.DEFAULT_POOL_SIZE),
                 Duration.ofSeconds(intVar(env, "NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS",
                         (int) dev.notify.Notify.DEFAULT_CONNECTION_TIMEOUT.toSeconds())),
-                EventBusChoice.parse(blankToNull(env.get("NOTIFY_EVENT_BUS"))));
+                EventBusChoice.parse(blankToNull(env.get("NOTIFY_EVENT_BUS"))),
+                intVar(env, "NOTIFY_HTTP_MAX_THREADS", DEFAULT_HTTP_MAX_THREADS),
+                Duration.ofSeconds(intVar(env, "NOTIFY_WS_PING_SECONDS",
+                        (int) dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING.toSeconds())));
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, host, dataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize,
-                dbConnectionTimeout, eventBus);
+                dbConnectionTimeout, eventBus, httpMaxThreads, wsPing);
     }
 
     /**

@@ -8,9 +8,14 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -115,6 +120,38 @@ class SseStreamTest {
                 server.url("/api/v1/notifications/sse/stream?last_event_id=1&token=" + server.token("alice")), null, null);
         try (response) {
             assertThat(response.next("notification", TWO_SECONDS).id()).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void busyStreamIsNotSentHeartbeatsWhileAnIdleOneIs() throws Exception {
+        Duration interval = Duration.ofSeconds(1);
+        server = new TestServer(b -> { }, c -> c.heartbeat = interval);
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
+        try (SseTestClient alice = server.stream(server.token("alice"), null);
+             SseTestClient bob = server.stream(server.token("bob"), null)) {
+            alice.next("connection_established", TWO_SECONDS);
+            bob.next("connection_established", TWO_SECONDS);
+            AtomicInteger sent = new AtomicInteger();
+            try {
+                // A notification to alice every 50 ms; bob's idle stream is the clock.
+                publisher.scheduleAtFixedRate(() -> server.create("alice", "n" + sent.incrementAndGet()),
+                        0, 50, TimeUnit.MILLISECONDS);
+                List<SseTestClient.Event> beats = bob.next("heartbeat", 3, Duration.ofSeconds(5));
+                assertThat(beats).hasSize(3);
+            } finally {
+                publisher.shutdownNow();
+                assertThat(publisher.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+            }
+            List<SseTestClient.Event> received = new ArrayList<>();
+            alice.events.drainTo(received);
+            assertThat(received).filteredOn(e -> e.event().equals("notification")).hasSizeGreaterThan(20);
+            assertThat(received).filteredOn(e -> e.event().equals("heartbeat")).isEmpty();
+
+            // Quiet again: the keep-alives come back, in the same format.
+            SseTestClient.Event beat = alice.next("heartbeat", Duration.ofSeconds(5));
+            assertThat(beat.json()).containsEntry("type", "heartbeat");
+            assertThat(Instant.parse((String) beat.json().get("timestamp"))).isBefore(Instant.now().plusSeconds(1));
         }
     }
 

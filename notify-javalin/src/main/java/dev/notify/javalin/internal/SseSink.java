@@ -1,11 +1,13 @@
 package dev.notify.javalin.internal;
 
 import dev.notify.StreamEvent;
+import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
 import dev.notify.internal.Json;
 import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -13,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,33 +85,62 @@ final class SseSink implements StreamSink {
     @Override
     public void heartbeat(Instant now) throws IOException {
         awaitGreeting();
+        write(HEARTBEAT_FRAME.apply(now));
+    }
+
+    /** Writes the tick's heartbeat frame, encoded once per tick for every SSE connection. */
+    @Override
+    public void heartbeat(StreamHeartbeat beat) throws IOException {
+        awaitGreeting();
+        write(beat.encoded(HEARTBEAT_FRAME));
+    }
+
+    /** {@code event: heartbeat} with {@code {"type":"heartbeat","timestamp":...}} as UTF-8. */
+    static final Function<Instant, byte[]> HEARTBEAT_FRAME = now -> {
         var data = new LinkedHashMap<String, Object>();
         data.put("type", "heartbeat");
         data.put("timestamp", now);
-        frame(null, "heartbeat", data);
-    }
+        return encode(null, "heartbeat", data).getBytes(StandardCharsets.UTF_8);
+    };
 
     /** Writes one frame and flushes it to the client. */
     void frame(String id, String event, Object data) throws IOException {
+        write(encode(id, event, data));
+    }
+
+    private static String encode(String id, String event, Object data) {
         StringBuilder sb = new StringBuilder(256);
         if (id != null) {
             sb.append("id: ").append(id).append('\n');
         }
         sb.append("event: ").append(event).append('\n');
         sb.append("data: ").append(Json.write(data)).append("\n\n");
-        write(sb.toString());
+        return sb.toString();
     }
 
     /** Writes raw event-stream text, e.g. a {@code retry:} field. */
     void write(String text) throws IOException {
+        write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes and flushes encoded event-stream bytes; {@code bytes} is not modified. */
+    private void write(byte[] bytes) throws IOException {
         if (done.isDone()) {
             throw new IOException("stream closed");
         }
         synchronized (this) {
             writing = true;
             try {
-                out.write(text.getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                if (out instanceof HttpOutput direct) {
+                    // Straight to the connection, without the response's aggregation buffer:
+                    // written through that buffer, every open stream would hold a pooled buffer
+                    // of the response's size (32 KiB by default, direct memory) for as long as it
+                    // stays open. Blocks until written, like write + flush.
+                    direct.write(ByteBuffer.wrap(bytes));
+                } else {
+                    out.write(bytes);
+                    out.flush();
+                }
             } catch (IllegalStateException e) {
                 // The async response already completed under us.
                 throw new IOException("stream closed", e);

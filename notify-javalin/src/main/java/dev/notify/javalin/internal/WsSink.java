@@ -1,6 +1,7 @@
 package dev.notify.javalin.internal;
 
 import dev.notify.StreamEvent;
+import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
 import dev.notify.internal.Json;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
@@ -60,9 +62,22 @@ final class WsSink implements StreamSink {
         send(message);
     }
 
+    /** The ping payload: the hub's clock reading in epoch milliseconds, as ASCII digits. */
+    private static final Function<Instant, byte[]> PING_PAYLOAD =
+            now -> Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.US_ASCII);
+
     @Override
     public void heartbeat(Instant now) throws IOException {
-        ByteBuffer payload = ByteBuffer.wrap(Long.toString(now.toEpochMilli()).getBytes(StandardCharsets.US_ASCII));
+        ping(ByteBuffer.wrap(PING_PAYLOAD.apply(now)));
+    }
+
+    /** Sends the tick's ping; the payload is encoded once per tick and shared (read-only) by every socket. */
+    @Override
+    public void heartbeat(StreamHeartbeat beat) throws IOException {
+        ping(ByteBuffer.wrap(beat.encoded(PING_PAYLOAD)).asReadOnlyBuffer());
+    }
+
+    private void ping(ByteBuffer payload) throws IOException {
         synchronized (sendLock) {
             sendGreeting();
             await(c -> session.sendPing(payload, c));
