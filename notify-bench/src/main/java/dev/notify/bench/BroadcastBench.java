@@ -35,6 +35,9 @@ import org.HdrHistogram.Recorder;
  */
 final class BroadcastBench {
     static final String TOPIC = "bench-all";
+    /** The first failed broadcast's status and body (or exception), printed after the table. */
+    static final java.util.concurrent.atomic.AtomicReference<String> FIRST_ERROR =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     record Phase(String name, int broadcasts, int postErrors, long expected, long received, long lost, long duplicates,
                  Histogram latency, double deliveriesPerSecond, double clientCpuPercent, double serverCpuPercent,
@@ -193,6 +196,9 @@ final class BroadcastBench {
                         String.format(Locale.ROOT, "%.2fx", ratio), "", "", "", "", "");
             }
             t.print(out);
+            if (FIRST_ERROR.get() != null) {
+                out.println("first failed broadcast: " + FIRST_ERROR.get());
+            }
         }
         return phases;
     }
@@ -227,10 +233,13 @@ final class BroadcastBench {
             http.sendAsync(HttpRequest.newBuilder(create).header("Authorization", publisher)
                             .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                    HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
                         pending.decrementAndGet();
                         if (e != null || r.statusCode() / 100 != 2) {
-                            errors.incrementAndGet();
+                            if (errors.getAndIncrement() == 0) {
+                                FIRST_ERROR.compareAndSet(null, e != null ? e.toString()
+                                        : r.statusCode() + " " + r.body());
+                            }
                         }
                     });
         }
