@@ -52,9 +52,12 @@ final class BroadcastBench {
         int rate = args.integer("rate", 2);
         int broadcasts = args.integer("broadcasts", 300);
         int slowBytesPerSecond = args.integer("slow-bytes", 16);
-        AtomicLongArray scheduled = new AtomicLongArray(2 * broadcasts + 1);
-        // seen[user * (2M) + k]: byte per (stream, broadcast), so loss and duplicates are exact.
-        byte[] seen = new byte[users * 2 * broadcasts];
+        // e.g. --phases=without,with,without: a second plain phase after the slow one shows drift (warm-up).
+        String[] order = args.get("phases", "without,with").split(",");
+        int phaseCount = order.length;
+        AtomicLongArray scheduled = new AtomicLongArray(phaseCount * broadcasts + 1);
+        // seen[user * (P*M) + k]: byte per (stream, broadcast), so loss and duplicates are exact.
+        byte[] seen = new byte[users * phaseCount * broadcasts];
         AtomicLong received = new AtomicLong();
         AtomicLong duplicates = new AtomicLong();
         AtomicLong lastReceipt = new AtomicLong();
@@ -72,7 +75,7 @@ final class BroadcastBench {
                              k = k * 10 + (line.charAt(i) - '0');
                          }
                          long now = System.nanoTime();
-                         int slot = conn * 2 * broadcasts + k;
+                         int slot = conn * phaseCount * broadcasts + k;
                          if (seen[slot]++ > 0) {
                              duplicates.incrementAndGet();
                              return;
@@ -126,13 +129,14 @@ final class BroadcastBench {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStart));
             URI create = URI.create(target.baseUrl() + "/api/v1/notifications");
             if (!args.flag("no-warmup")) {
-                int w = Math.min(broadcasts, Math.max(5, rate * 5));
+                int w = args.integer("warmup", Math.min(broadcasts, Math.max(5, rate * 5)));
                 send(http, create, publisher, rate, w, -1, null, new AtomicInteger());
                 Thread.sleep(2000);
                 out.printf(Locale.ROOT, "warm-up: %d broadcasts%n", w);
             }
-            for (int phase = 0; phase < 2; phase++) {
-                SlowReader slow = phase == 1 ? new SlowReader(target, slowBytesPerSecond) : null;
+            for (int phase = 0; phase < phaseCount; phase++) {
+                boolean withSlow = order[phase].trim().equals("with");
+                SlowReader slow = withSlow ? new SlowReader(target, slowBytesPerSecond) : null;
                 if (slow != null) {
                     slow.awaitGreeting(Duration.ofSeconds(10));
                 }
@@ -161,7 +165,7 @@ final class BroadcastBench {
                 expected = (long) users * (broadcasts - postErrors.get());
                 Histogram h = recorder.getIntervalHistogram();
                 String slowResult = slow == null ? "none" : slow.finish(first, broadcasts, scheduled, start);
-                phases.add(new Phase(phase == 0 ? "without slow reader" : "with slow reader", broadcasts,
+                phases.add(new Phase(withSlow ? "with slow reader" : "without slow reader", broadcasts,
                         postErrors.get(), expected, got, expected - got, duplicates.get() - dupBefore, h,
                         got / ((end - start) / 1e9), 100.0 * cpu / wall,
                         serverCpu < 0 ? -1 : 100.0 * serverCpu / wall, slowResult));
@@ -173,7 +177,7 @@ final class BroadcastBench {
                         clients.errors.get());
             }
             Table t = new Table("Broadcast fan-out: " + users + " SSE members of one topic, " + broadcasts
-                    + " broadcasts at " + rate + "/s per phase, db " + args.get("db", "h2") + ", "
+                    + " broadcasts at " + rate + "/s per phase (phases " + String.join(", ", order) + "), db " + args.get("db", "h2") + ", "
                     + server.describe(), "phase", "broadcasts", "POST errors", "deliveries expected", "received",
                     "lost", "dup", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "load-gen CPU",
                     "server CPU", "slow reader");
@@ -189,11 +193,15 @@ final class BroadcastBench {
                                 : String.format(Locale.ROOT, "%.0f%% of a core", p.serverCpuPercent()),
                         p.slowReader());
             }
-            if (phases.size() == 2) {
-                double ratio = (double) phases.get(1).latency().getValueAtPercentile(99)
-                        / Math.max(1, phases.get(0).latency().getValueAtPercentile(99));
-                t.row("p99 with / without", "", "", "", "", "", "", "", "",
-                        String.format(Locale.ROOT, "%.2fx", ratio), "", "", "", "", "");
+            Phase with = phases.stream().filter(p -> p.name().startsWith("with ")).findFirst().orElse(null);
+            if (with != null) {
+                for (Phase p : phases) {
+                    if (p.name().startsWith("without")) {
+                        t.row("p99 with / without (phase " + (phases.indexOf(p) + 1) + ")", "", "", "", "", "", "", "",
+                                "", String.format(Locale.ROOT, "%.2fx", (double) with.latency().getValueAtPercentile(99)
+                                        / Math.max(1, p.latency().getValueAtPercentile(99))), "", "", "", "", "");
+                    }
+                }
             }
             t.print(out);
             if (FIRST_ERROR.get() != null) {

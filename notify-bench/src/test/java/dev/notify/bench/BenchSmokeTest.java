@@ -84,7 +84,7 @@ class BenchSmokeTest {
             assertThat(p.duplicates()).isZero();
         });
         assertThat(phases.get(1).slowReader()).isNotEqualTo("none");
-        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("| p99 with / without |");
+        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("| p99 with / without (phase 1) |");
     }
 
     @Test
