@@ -65,7 +65,7 @@ public final class Bench {
                   push    --messages=10000 --subscriptions=10000 [--tls=false] [--node]
                   idle    --sse=19000 --clients=3 --heartbeat=5 [--server=notify|node] [--server-java=/path/to/java] [--server-flags=...]
                   store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--db=jdbc:...]
-                  broadcast --users=10000 --rate=2 --broadcasts=300 [--db=h2|pg] [--server-flags=-Xmx2g] [--url=... --server-pid=P]
+                  broadcast --users=999 --rate=1 --broadcasts=120 [--warmup=N] [--phases=without,with,without] [--db=h2|pg] [--server-flags=-Xmx2g] [--url=... --server-pid=P]
                   claims  --rows=200000 --claimers=1,2,4 [--db=h2|pg|jdbc:...] [--pg-url=jdbc:postgresql://...]
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg]   a server for e2e --url=...
                 See notify-bench/README.md.""");
