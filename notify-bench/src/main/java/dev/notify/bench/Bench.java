@@ -1,6 +1,7 @@
 package dev.notify.bench;
 
 import dev.notify.server.NotifyServer;
+import dev.notify.server.ServerConfig;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -30,6 +31,8 @@ public final class Bench {
             case "push" -> PushBench.run(a, out);
             case "idle" -> IdleBench.run(a, out);
             case "store" -> StoreBench.run(a, out);
+            case "broadcast" -> BroadcastBench.run(a, out);
+            case "claims" -> ClaimBench.run(a, out);
             case "idle-client" -> IdleBench.client(a, out);
             case "server" -> server(a, out);
             default -> {
@@ -42,10 +45,14 @@ public final class Bench {
 
     /** A notify server for load runs in its own process: prints {@code port=N pid=P} and runs until killed. */
     private static void server(Args a, PrintStream out) throws Exception {
-        NotifyServer server = NotifyServer.start(TargetServer.config(a, a.integer("port", 0)), System.err);
+        ServerConfig config = TargetServer.config(a, a.integer("port", 0));
+        NotifyServer server = NotifyServer.start(config, System.err);
         out.println("port=" + server.port() + " pid=" + ProcessHandle.current().pid());
         out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            TargetServer.deleteTree(config.dataDirectory());
+        }));
         Thread.currentThread().join();
     }
 
@@ -58,6 +65,8 @@ public final class Bench {
                   push    --messages=10000 --subscriptions=10000 [--tls=false] [--node]
                   idle    --sse=19000 --clients=3 --heartbeat=5 [--server=notify|node] [--server-java=/path/to/java] [--server-flags=...]
                   store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--db=jdbc:...]
+                  broadcast --users=999 --rate=1 --broadcasts=120 [--warmup=N] [--phases=without,with,without] [--db=h2|pg] [--server-flags=-Xmx2g] [--url=... --server-pid=P]
+                  claims  --rows=200000 --claimers=1,2,4 [--db=h2|pg|jdbc:...] [--pg-url=jdbc:postgresql://...]
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg]   a server for e2e --url=...
                 See notify-bench/README.md.""");
     }

@@ -83,6 +83,27 @@ class BenchSmokeTest {
     }
 
     @Test
+    void broadcastReachesEveryNormalReaderWithAndWithoutASlowOne() throws Exception {
+        List<BroadcastBench.Phase> phases = BroadcastBench.run(args("--users=40", "--rate=20", "--broadcasts=40",
+                "--server=in-process", "--no-warmup", "--drain=20"), out);
+        assertThat(phases).hasSize(2).allSatisfy(p -> {
+            assertThat(p.postErrors()).isZero();
+            assertThat(p.expected()).isEqualTo(40L * 40);
+            assertThat(p.received()).isEqualTo(p.expected());
+            assertThat(p.lost()).isZero();
+            assertThat(p.duplicates()).isZero();
+        });
+        assertThat(phases.get(1).slowReader()).isNotEqualTo("none");
+        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("| p99 with / without (phase 1) |");
+    }
+
+    @Test
+    void claimsDeliverEveryOutboxRowOnceAtEachConcurrency() throws Exception {
+        List<ClaimBench.Run> runs = ClaimBench.run(args("--rows=600", "--batch=200", "--claimers=1,3"), out);
+        assertThat(runs).hasSize(4).allSatisfy(r -> assertThat(r.rows()).isEqualTo(600));
+    }
+
+    @Test
     void microBenchmarksRun() throws Exception {
         var results = new Runner(new OptionsBuilder().include(MicroBenchmarks.class.getName())
                 .forks(0).warmupIterations(0).measurementIterations(1)
