@@ -186,9 +186,13 @@ public final class OutboxService implements Outbox, AutoCloseable {
             String reason = "channel error: " + e;
             outcomes = deliveries.stream().map(d -> DeliveryOutcome.retry(reason)).toList();
         }
-        for (int i = 0; i < deliveries.size(); i++) {
-            record(deliveries.get(i), outcomes.get(i), owner);
-        }
+        // One transaction for the batch's outcomes (Jdbi hands the nested calls the same handle).
+        List<DeliveryOutcome> results = outcomes;
+        store.inTransaction(() -> {
+            for (int i = 0; i < deliveries.size(); i++) {
+                record(deliveries.get(i), results.get(i), owner);
+            }
+        });
     }
 
     private void record(Delivery d, DeliveryOutcome outcome, String owner) {

@@ -139,6 +139,14 @@ public final class OutboxStore {
         });
     }
 
+    /**
+     * Runs {@code work} in one transaction: the outcome methods called inside it (on this thread)
+     * share its connection and commit together, one commit for a batch instead of one per row.
+     */
+    public void inTransaction(Runnable work) {
+        jdbi.useTransaction(h -> work.run());
+    }
+
     /** Records a successful delivery. @return false if the lease was lost meanwhile */
     public boolean delivered(long id, String owner, Instant now) {
         return close(id, owner, "delivered", null, now, true);
