@@ -40,7 +40,6 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * row locked for the rest of the transaction, so a recipient's notifications commit strictly in
  * sequence order. A reader that sees sequence N committed can therefore rely on every lower
  * sequence being committed too: replay after a cursor has no gaps.
-
  */
 public final class JdbiNotificationStore {
 

@@ -42,13 +42,17 @@ public final class JdbiPreferences implements Preferences {
 
     @Override
     public boolean allows(String recipient, String channel, String type, String category) {
-        if (!allows(recipient, channel, type)) {
-            return false;
+        if (category == null) {
+            return allows(recipient, channel, type);
         }
-        return category == null || jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM notify_category_optout"
-                        + " WHERE recipient = :r AND channel = :c AND category = :k")
+        // One round trip for both tables: this runs per recipient and channel on every send.
+        return jdbi.withHandle(h -> h.createQuery("SELECT (SELECT COUNT(*) FROM notify_channel_optout"
+                        + " WHERE recipient = :r AND channel = :c AND type IN (:t, '*'))"
+                        + " + (SELECT COUNT(*) FROM notify_category_optout"
+                        + " WHERE recipient = :r AND channel = :c AND category = :k)")
                 .bind("r", recipient)
                 .bind("c", channel)
+                .bind("t", type)
                 .bind("k", category)
                 .mapTo(Integer.class)
                 .one()) == 0;
@@ -56,26 +60,14 @@ public final class JdbiPreferences implements Preferences {
 
     @Override
     public void optOutCategory(String recipient, String channel, String category) {
-        validate(recipient, channel, category);
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO notify_category_optout (recipient, channel, category, created_at)"
-                        + " SELECT :r, :c, :k, :now WHERE NOT EXISTS (SELECT 1 FROM notify_category_optout"
-                        + " WHERE recipient = :r AND channel = :c AND category = :k)")
-                .bind("r", recipient)
-                .bind("c", channel)
-                .bind("k", category)
-                .bind("now", timestamp(clock.instant()))
-                .execute());
+        validate(recipient, channel, "category", category);
+        addOptOut("notify_category_optout", "category", recipient, channel, category);
     }
 
     @Override
     public void optInCategory(String recipient, String channel, String category) {
-        validate(recipient, channel, category);
-        jdbi.useHandle(h -> h.createUpdate("DELETE FROM notify_category_optout"
-                        + " WHERE recipient = :r AND channel = :c AND category = :k")
-                .bind("r", recipient)
-                .bind("c", channel)
-                .bind("k", category)
-                .execute());
+        validate(recipient, channel, "category", category);
+        removeOptOut("notify_category_optout", "category", recipient, channel, category);
     }
 
     @Override
@@ -159,32 +151,41 @@ public final class JdbiPreferences implements Preferences {
 
     @Override
     public void optOut(String recipient, String channel, String type) {
-        validate(recipient, channel, type);
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO notify_channel_optout (recipient, channel, type, created_at)"
-                        + " SELECT :r, :c, :t, :now WHERE NOT EXISTS (SELECT 1 FROM notify_channel_optout"
-                        + " WHERE recipient = :r AND channel = :c AND type = :t)")
-                .bind("r", recipient)
-                .bind("c", channel)
-                .bind("t", type)
-                .bind("now", timestamp(clock.instant()))
-                .execute());
+        validate(recipient, channel, "type", type);
+        addOptOut("notify_channel_optout", "type", recipient, channel, type);
     }
 
     @Override
     public void optIn(String recipient, String channel, String type) {
-        validate(recipient, channel, type);
-        jdbi.useHandle(h -> h.createUpdate("DELETE FROM notify_channel_optout"
-                        + " WHERE recipient = :r AND channel = :c AND type = :t")
+        validate(recipient, channel, "type", type);
+        removeOptOut("notify_channel_optout", "type", recipient, channel, type);
+    }
+
+    /** Inserts an opt-out row unless present; {@code table} and {@code column} are constants of this class. */
+    private void addOptOut(String table, String column, String recipient, String channel, String value) {
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO " + table + " (recipient, channel, " + column + ", created_at)"
+                        + " SELECT :r, :c, :v, :now WHERE NOT EXISTS (SELECT 1 FROM " + table
+                        + " WHERE recipient = :r AND channel = :c AND " + column + " = :v)")
                 .bind("r", recipient)
                 .bind("c", channel)
-                .bind("t", type)
+                .bind("v", value)
+                .bind("now", timestamp(clock.instant()))
                 .execute());
     }
 
-    private static void validate(String recipient, String channel, String type) {
+    private void removeOptOut(String table, String column, String recipient, String channel, String value) {
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM " + table
+                        + " WHERE recipient = :r AND channel = :c AND " + column + " = :v")
+                .bind("r", recipient)
+                .bind("c", channel)
+                .bind("v", value)
+                .execute());
+    }
+
+    private static void validate(String recipient, String channel, String field, String value) {
         require("recipient", recipient, Limits.RECIPIENT_MAX);
         require("channel", channel, 32);
-        require("type", type, Limits.TYPE_MAX);
+        require(field, value, Limits.TYPE_MAX);
     }
 
     private static void require(String field, String value, int max) {
