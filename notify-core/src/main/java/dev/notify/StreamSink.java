@@ -10,6 +10,12 @@ import java.time.Instant;
  * {@link IOException} means the client is gone: the hub then closes the connection.
  */
 public interface StreamSink {
+    /**
+     * How every {@link #close} reason for a connection that could not keep up begins: its queue
+     * overflowed, so its writer may be blocked on a client that stopped reading.
+     */
+    String SLOW_CONSUMER = "slow consumer";
+
 
     /**
      * Writes one inbox change. For {@link StreamEvent.Kind#NOTIFICATION} the transport must send
@@ -45,7 +51,7 @@ public interface StreamSink {
      * Ends the connection. Called once, from any thread, possibly while another thread is blocked
      * in {@link #event}; an implementation should make that write fail promptly.
      *
-     * @param reason why, e.g. {@code "slow consumer"}, for logs and a final message if the
+     * @param reason why, e.g. one starting with {@link #SLOW_CONSUMER}, for logs and a final message if the
      *               transport has one
      */
     void close(String reason);

@@ -353,7 +353,7 @@ public final class StreamHub implements AutoCloseable {
                 return;
             }
             if (queued.incrementAndGet() > queueCapacity) {
-                close("slow consumer: more than " + queueCapacity + " events queued");
+                close(StreamSink.SLOW_CONSUMER + ": more than " + queueCapacity + " events queued");
                 return;
             }
             queue.add(item);

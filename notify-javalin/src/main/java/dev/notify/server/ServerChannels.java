@@ -41,7 +41,7 @@ record ServerChannels(Optional<EmailChannel> email, Optional<PushChannel> push, 
 
     static ServerChannels fromEnvironment(Map<String, String> env, ServerConfig config, String jwtSecret) {
         String publicUrl = trimSlash(env.getOrDefault("NOTIFY_PUBLIC_URL", "http://localhost:" + config.port()));
-        String frontendUrl = blankToNull(env.get("FRONTEND_URL"));
+        String frontendUrl = ServerConfig.blankToNull(env.get("FRONTEND_URL"));
         // A secret of its own: unsubscribe tokens never expire, so they must never verify as API tokens.
         UnsubscribeTokens tokens = new UnsubscribeTokens(derive(jwtSecret, "notify unsubscribe links"));
 
@@ -59,7 +59,7 @@ record ServerChannels(Optional<EmailChannel> email, Optional<PushChannel> push, 
 
         Optional<PushChannel> push = Optional.empty();
         String pushStatus;
-        String subject = blankToNull(env.get(VapidSubject.ENV));
+        String subject = ServerConfig.blankToNull(env.get(VapidSubject.ENV));
         if (subject == null) {
             pushStatus = "web push not configured (set " + VapidSubject.ENV + "=mailto:you@example.com)";
         } else {
@@ -96,9 +96,5 @@ record ServerChannels(Optional<EmailChannel> email, Optional<PushChannel> push, 
 
     private static String trimSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 }

@@ -100,8 +100,8 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
             throw new IllegalArgumentException("NOTIFY_DB_POOL_SIZE must be >= 1 but was " + dbPoolSize);
         }
         if (dbConnectionTimeout.toMillis() < 250) {
-            throw new IllegalArgumentException("NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS must be >= 1 but was "
-                    + dbConnectionTimeout.toSeconds());
+            throw new IllegalArgumentException("the database connection timeout must be at least 250 ms"
+                    + " (NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS >= 1) but was " + dbConnectionTimeout.toMillis() + " ms");
         }
         Objects.requireNonNull(eventBus, "eventBus");
         if (eventBus == EventBusChoice.POSTGRES && (dbUrl == null || !dbUrl.startsWith("jdbc:postgresql:"))) {
@@ -194,7 +194,7 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
         }
     }
 
-    private static String blankToNull(String s) {
+    static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
 }

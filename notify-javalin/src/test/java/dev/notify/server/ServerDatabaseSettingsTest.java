@@ -48,7 +48,7 @@ class ServerDatabaseSettingsTest {
         assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("NOTIFY_DB_POOL_SIZE", "ten")))
                 .hasMessageContaining("NOTIFY_DB_POOL_SIZE must be a whole number but was 'ten'");
         assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS", "0")))
-                .hasMessageContaining("NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS must be >= 1 but was 0");
+                .hasMessageContaining("(NOTIFY_DB_CONNECTION_TIMEOUT_SECONDS >= 1) but was 0 ms");
         assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("NOTIFY_EVENT_BUS", "redis")))
                 .hasMessageContaining("NOTIFY_EVENT_BUS must be auto, local or postgres but was 'redis'");
         assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("NOTIFY_EVENT_BUS", "postgres")))

@@ -150,7 +150,7 @@ final class WsSink implements StreamSink {
             return;
         }
         closed = true;
-        if (writing && reason != null && reason.startsWith("slow consumer")) {
+        if (writing && reason != null && reason.startsWith(StreamSink.SLOW_CONSUMER)) {
             // The writer is blocked on a client that stopped reading; a close frame would queue
             // behind its data, so drop the connection and let that write fail now. Any other
             // close during a write (a greeting or heartbeat in flight) still sends its close
@@ -174,7 +174,7 @@ final class WsSink implements StreamSink {
         if (reason.startsWith("server shutting down")) {
             return StatusCode.SHUTDOWN;
         }
-        if (reason.startsWith("slow consumer")) {
+        if (reason.startsWith(StreamSink.SLOW_CONSUMER)) {
             return StatusCode.POLICY_VIOLATION;
         }
         if (reason.startsWith("server error")) {
