@@ -1,5 +1,6 @@
 package dev.notify.template;
 
+import dev.notify.LanguageTags;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.IllformedLocaleException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -148,17 +148,8 @@ final class TemplateJson {
 
         /** A BCP 47 tag such as {@code en} or {@code fr-CA}, with a 2- or 3-letter language. */
         Locale locale(String field, String tag) {
-            try {
-                Locale locale = new Locale.Builder().setLanguageTag(tag).build();
-                int length = locale.getLanguage().length();
-                if (length == 2 || length == 3) {
-                    return locale;
-                }
-            } catch (IllformedLocaleException e) {
-                // reported below
-            }
-            throw TemplateException.field(origin, field,
-                    "'" + tag + "' is not a BCP 47 language tag such as en or fr-CA");
+            return LanguageTags.parse(tag).orElseThrow(() -> TemplateException.field(origin, field,
+                    "'" + tag + "' is not a BCP 47 language tag such as en or fr-CA"));
         }
 
         String text(JsonNode node, String field) {

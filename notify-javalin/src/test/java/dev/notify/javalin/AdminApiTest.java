@@ -85,6 +85,8 @@ class AdminApiTest {
         assertThat(put("/api/v1/recipients/alice", publisher, "{\"email\":\"not an address\"}").statusCode()).isEqualTo(400);
         assertThat(put("/api/v1/recipients/alice", publisher, "{\"time_zone\":\"Mars/Olympus\"}").body())
                 .contains("invalid_time_zone");
+        assertThat(put("/api/v1/recipients/alice", publisher, "{\"locale\":\"!!\"}").body())
+                .contains("invalid_locale");
         assertThat(put("/api/v1/recipients/alice", publisher, "{\"mail\":\"a@b.c\"}").body()).contains("unknown_field");
         assertThat(put("/api/v1/recipients/alice", server.token("alice"), "{\"email\":\"a@b.c\"}").statusCode())
                 .isEqualTo(403);

@@ -77,6 +77,20 @@ class TemplatesAndTopicsApiTest {
     }
 
     @Test
+    void aMalformedLocaleIsA400AndStoresNothing() {
+        HttpResponse<String> r = server.post("/api/v1/notifications", publisher, """
+                {"recipient": "42", "template": "low_stock_alert", "locale": "!!",
+                 "params": {"item_name": "Coffee beans", "current_stock": 5, "unit": "kg"}}""");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("invalid_locale");
+        assertThat(server.notify.inbox("42").unreadCount()).isZero();
+
+        HttpResponse<String> preview = server.get("/api/v1/templates/low_stock_alert/preview?locale=x", publisher);
+        assertThat(preview.statusCode()).isEqualTo(400);
+        assertThat(preview.body()).contains("invalid_locale");
+    }
+
+    @Test
     void previewRendersEveryChannelWithTheSample() {
         HttpResponse<String> r = server.get("/api/v1/templates/low_stock_alert/preview?locale=en", publisher);
         assertThat(r.statusCode()).isEqualTo(200);

@@ -1,6 +1,7 @@
 package dev.notify.javalin.internal;
 
 import dev.notify.InvalidRequestException;
+import dev.notify.LanguageTags;
 import dev.notify.Limits;
 import dev.notify.Notify;
 import dev.notify.Recipient;
@@ -17,7 +18,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -135,7 +135,7 @@ public final class AdminApi {
             }
         }
         Recipient r = new Recipient(userId, Http.text(body, "email"), Http.text(body, "display_name"),
-                locale == null ? null : Locale.forLanguageTag(locale), timeZone);
+                LanguageTags.require("locale", locale), timeZone);
         notify.recipients().put(r);
         Http.json(ctx, 200, view(r));
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notify.InboxQuery;
 import dev.notify.InvalidRequestException;
+import dev.notify.LanguageTags;
 import dev.notify.Limits;
 import dev.notify.Notification;
 import dev.notify.Notify;
@@ -165,7 +166,7 @@ public final class NotificationsApi {
                     : Json.MAPPER.convertValue(params, Map.class));
         }
         if (locale != null) {
-            builder.locale(java.util.Locale.forLanguageTag(locale));
+            builder.locale(LanguageTags.require("locale", locale));
         }
         SendRequest request = builder
                 .data(data == null || data.isNull() ? null : Json.MAPPER.convertValue(data, Map.class))

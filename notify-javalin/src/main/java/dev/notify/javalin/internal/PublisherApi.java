@@ -1,6 +1,6 @@
 package dev.notify.javalin.internal;
 
-import dev.notify.InvalidRequestException;
+import dev.notify.LanguageTags;
 import dev.notify.Notify;
 import dev.notify.javalin.NotifyPluginConfig;
 import dev.notify.javalin.Principal;
@@ -50,14 +50,7 @@ public final class PublisherApi {
         String name = ctx.pathParam("name");
         Template template = notify.templates().find(name)
                 .orElseThrow(() -> new dev.notify.NotFoundException("no template named '" + name + "'"));
-        String tag = ctx.queryParam("locale");
-        Locale locale = null;
-        if (tag != null && !tag.isBlank()) {
-            locale = Locale.forLanguageTag(tag);
-            if (locale.getLanguage().isEmpty()) {
-                throw InvalidRequestException.field("locale", "is not a BCP 47 language tag: '" + tag + "'");
-            }
-        }
+        Locale locale = LanguageTags.require("locale", ctx.queryParam("locale"));
         Rendered r = template.preview(locale);
         Http.json(ctx, 200, view(r));
     }
