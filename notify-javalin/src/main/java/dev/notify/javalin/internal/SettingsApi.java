@@ -76,34 +76,22 @@ public final class SettingsApi {
 
         JsonNode channels = body.get("channels");
         if (channels != null) {
-            switches("channels", channels).forEach((channel, on) -> changes.add(() -> {
-                if (on) {
-                    preferences.optIn(user, channel, Preferences.ALL_TYPES);
-                } else {
-                    preferences.optOut(user, channel, Preferences.ALL_TYPES);
-                }
-            }));
+            switches("channels", channels).forEach((channel, on) -> changes.add(on
+                    ? () -> preferences.optIn(user, channel, Preferences.ALL_TYPES)
+                    : () -> preferences.optOut(user, channel, Preferences.ALL_TYPES)));
         }
         JsonNode types = body.get("types");
         if (types != null) {
-            scoped("types", types).forEach((type, perChannel) -> perChannel.forEach((channel, on) -> changes.add(() -> {
-                if (on) {
-                    preferences.optIn(user, channel, type);
-                } else {
-                    preferences.optOut(user, channel, type);
-                }
-            })));
+            scoped("types", types).forEach((type, perChannel) -> perChannel.forEach((channel, on) -> changes.add(on
+                    ? () -> preferences.optIn(user, channel, type)
+                    : () -> preferences.optOut(user, channel, type))));
         }
         JsonNode categories = body.get("categories");
         if (categories != null) {
             scoped("categories", categories).forEach((category, perChannel) -> perChannel.forEach((channel, on) ->
-                    changes.add(() -> {
-                        if (on) {
-                            preferences.optInCategory(user, channel, category);
-                        } else {
-                            preferences.optOutCategory(user, channel, category);
-                        }
-                    })));
+                    changes.add(on
+                            ? () -> preferences.optInCategory(user, channel, category)
+                            : () -> preferences.optOutCategory(user, channel, category))));
         }
         if (body.has("quiet_hours")) {
             JsonNode q = body.get("quiet_hours");
