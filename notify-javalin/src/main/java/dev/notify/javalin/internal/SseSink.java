@@ -84,8 +84,7 @@ final class SseSink implements StreamSink {
 
     @Override
     public void heartbeat(Instant now) throws IOException {
-        awaitGreeting();
-        write(HEARTBEAT_FRAME.apply(now));
+        heartbeat(new StreamHeartbeat(now));
     }
 
     /** Writes the tick's heartbeat frame, encoded once per tick for every SSE connection. */

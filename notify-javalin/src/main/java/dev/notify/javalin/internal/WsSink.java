@@ -68,7 +68,7 @@ final class WsSink implements StreamSink {
 
     @Override
     public void heartbeat(Instant now) throws IOException {
-        ping(ByteBuffer.wrap(PING_PAYLOAD.apply(now)));
+        heartbeat(new StreamHeartbeat(now));
     }
 
     /** Sends the tick's ping; the payload is encoded once per tick and shared (read-only) by every socket. */
