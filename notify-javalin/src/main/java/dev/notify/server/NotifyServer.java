@@ -4,8 +4,10 @@ import dev.notify.EventBus;
 import dev.notify.Notify;
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.javalin.NotifyPlugin;
+import dev.notify.template.TemplateRegistry;
 import io.javalin.Javalin;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -65,12 +67,10 @@ public final class NotifyServer implements AutoCloseable {
         }
         channels.email().ifPresent(builder::channel);
         channels.push().ifPresent(builder::channel);
-        String templatesDir = env.get(TEMPLATES_DIR);
-        dev.notify.template.TemplateRegistry templates = dev.notify.template.TemplateRegistry.builder().build();
-        if (templatesDir != null && !templatesDir.isBlank()) {
-            templates = dev.notify.template.TemplateRegistry.builder()
-                    .directory(java.nio.file.Path.of(templatesDir.strip())).build();
-            builder.templates(templates);
+        String templatesDir = ServerConfig.blankToNull(env.get(TEMPLATES_DIR));
+        if (templatesDir != null) {
+            templatesDir = templatesDir.strip();
+            builder.templates(TemplateRegistry.builder().directory(Path.of(templatesDir)).build());
         }
         boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
         builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
@@ -118,8 +118,9 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  channels: in-app live, sse and websocket live");
         out.println("            " + channels.emailStatus());
         out.println("            " + channels.pushStatus());
-        out.println("  templates: " + (templates.names().isEmpty() ? "none (set " + TEMPLATES_DIR + ")"
-                : templates.names().size() + " from " + templatesDir.strip()));
+        int templateCount = notify.templates().names().size();
+        out.println("  templates: " + (templateCount == 0 ? "none (set " + TEMPLATES_DIR + ")"
+                : templateCount + " from " + templatesDir));
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
         out.println("  get one:  java -jar notify-server.jar token --user alice");
