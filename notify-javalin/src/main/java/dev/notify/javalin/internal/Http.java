@@ -155,6 +155,23 @@ final class Http {
         return node.asText();
     }
 
+    /**
+     * A JSON object field as a map, or null when absent or null.
+     *
+     * @throws InvalidRequestException code {@code invalid_<field>} when it is not an object
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> object(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw InvalidRequestException.field(field, "must be a JSON object");
+        }
+        return Json.MAPPER.convertValue(node, Map.class);
+    }
+
     static long pathId(Context ctx) {
         String raw = ctx.pathParam("id");
         try {

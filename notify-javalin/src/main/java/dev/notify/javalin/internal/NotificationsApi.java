@@ -141,35 +141,28 @@ public final class NotificationsApi {
                 recipients.add(r.asText());
             }
         }
-        JsonNode data = body.get("data");
-        if (data != null && !data.isNull() && !data.isObject()) {
-            throw InvalidRequestException.field("data", "must be a JSON object");
-        }
+        Map<String, Object> data = Http.object(body, "data");
         String priority = Http.text(body, "priority");
         String key = Http.text(body, "idempotency_key");
         if (key == null) {
             key = ctx.header("Idempotency-Key");
         }
         String template = Http.text(body, "template");
-        JsonNode params = body.get("params");
-        if (params != null && !params.isNull() && !params.isObject()) {
-            throw InvalidRequestException.field("params", "must be a JSON object");
-        }
+        Map<String, Object> params = Http.object(body, "params");
         String locale = Http.text(body, "locale");
         SendRequest.Builder builder = SendRequest.to(recipients)
                 .topic(Http.text(body, "topic"))
                 .type(Http.text(body, "type"))
                 .title(Http.text(body, "title"))
                 .message(Http.text(body, "message"));
-        if (template != null || params != null && !params.isNull()) {
-            builder.template(template, params == null || params.isNull() ? null
-                    : Json.MAPPER.convertValue(params, Map.class));
+        if (template != null || params != null) {
+            builder.template(template, params);
         }
         if (locale != null) {
             builder.locale(LanguageTags.require("locale", locale));
         }
         SendRequest request = builder
-                .data(data == null || data.isNull() ? null : Json.MAPPER.convertValue(data, Map.class))
+                .data(data)
                 .link(Http.text(body, "link"))
                 .priority(priority == null ? Priority.NORMAL : Priority.parse(priority))
                 .idempotencyKey(key)

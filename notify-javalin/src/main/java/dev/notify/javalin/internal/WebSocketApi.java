@@ -383,14 +383,9 @@ public final class WebSocketApi {
                 recipients.add(r.asText());
             }
         }
-        JsonNode data = message.get("data");
-        if (data != null && !data.isNull() && !data.isObject()) {
-            throw InvalidRequestException.field("data", "must be a JSON object");
-        }
         String type = text(message, "notification_type");
         String priority = text(message, "priority");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> dataMap = data == null || data.isNull() ? null : Json.MAPPER.convertValue(data, Map.class);
+        Map<String, Object> dataMap = Http.object(message, "data");
         SendResult result = notify.send(SendRequest.to(recipients)
                 .type(type != null ? type : "notification")
                 .title(text(message, "title"))
