@@ -2,10 +2,14 @@ package dev.notify.bench;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** {@code --name=value} options of one benchmark command. */
+/** {@code --name=value} options of one benchmark command; remembers which names the command read. */
 final class Args {
     private final Map<String, String> values = new HashMap<>();
+    private final Set<String> read = ConcurrentHashMap.newKeySet();
 
     Args(String[] args, int from) {
         for (int i = from; i < args.length; i++) {
@@ -19,14 +23,24 @@ final class Args {
     }
 
     String get(String name, String fallback) {
+        read.add(name);
         return values.getOrDefault(name, fallback);
     }
 
     int integer(String name, int fallback) {
+        read.add(name);
         return values.containsKey(name) ? Integer.parseInt(values.get(name)) : fallback;
     }
 
     boolean flag(String name) {
+        read.add(name);
         return Boolean.parseBoolean(values.getOrDefault(name, "false"));
+    }
+
+    /** Options given on the command line that the command never read: misspelled, or not used by this run. */
+    Set<String> unread() {
+        Set<String> unread = new TreeSet<>(values.keySet());
+        unread.removeAll(read);
+        return unread;
     }
 }

@@ -40,6 +40,10 @@ public final class Bench {
                 System.exit(2);
             }
         }
+        if (!a.unread().isEmpty()) {
+            System.err.println("warning: " + args[0] + " did not use option(s) --" + String.join(", --", a.unread())
+                    + " (misspelled, or not used by this run; see the usage)");
+        }
         System.exit(0);
     }
 
@@ -60,14 +64,27 @@ public final class Bench {
         err.println("""
                 usage: java -jar notify-bench/target/notify-bench.jar <benchmark> [--option=value ...]
                   micro   [JMH options]   (7) SSE frame, JWT verify, push encryption, template render
-                  e2e     --users=2000 --rates=500,1000,2000,3000 --seconds=10 [--url=http://127.0.0.1:PORT] [--db=h2|pg]
-                  email   --messages=10000
-                  push    --messages=10000 --subscriptions=10000 [--tls=false] [--node]
-                  idle    --sse=19000 --clients=3 --heartbeat=5 [--server=notify|node] [--server-java=/path/to/java] [--server-flags=...]
-                  store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--db=jdbc:...]
-                  broadcast --users=999 --rate=1 --broadcasts=120 [--warmup=N] [--phases=without,with,without] [--db=h2|pg] [--server-flags=-Xmx2g] [--url=... --server-pid=P]
-                  claims  --rows=200000 --claimers=1,2,4 [--db=h2|pg|jdbc:...] [--pg-url=jdbc:postgresql://...]
-                  server  [--port=0] [--heartbeat=30] [--db=h2|pg]   a server for e2e --url=...
+                  e2e     --users=2000 --rates=500,1000,2000,3000 --seconds=10 [--no-warmup] [--sources=1]
+                          [--url=http://127.0.0.1:PORT --server-pid=P] [--db=h2|pg] [--pg-url=jdbc:postgresql://...]
+                          [--heartbeat=30] [--pool=10] [--secret=...]
+                  email   --messages=10000 [--no-warmup]
+                  push    --messages=10000 --subscriptions=10000 [--origins=3] [--tls=false] [--no-warmup]
+                          [--node] [--node-bin=node] [--node-dir=notify-bench/node]
+                  idle    --sse=19000 | --ws=19000  --clients=3 --heartbeat=5 [--window=max(3*heartbeat,10)] [--settle=0]
+                          [--server=notify|node] [--server-java=/path/to/java] [--server-flags=-Xmx1g]
+                          [--server-classpath=...] [--server-cpus=0-3] [--client-cpus=4-7] [--node=node]
+                          [--node-dir=notify-bench/node]
+                  store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--queries=2000] [--db=h2|jdbc:...]
+                  broadcast --users=10000 --rate=2 --broadcasts=300 [--warmup=N] [--no-warmup] [--drain=30]
+                          [--phases=without,with] [--slow-bytes=16] [--sources=1] [--db=h2|pg] [--pg-url=...]
+                          [--server=process|in-process] [--server-flags=-Xmx2g] [--server-java=...]
+                          [--url=... --server-pid=P] [--heartbeat=30] [--pool=10] [--secret=...]
+                  claims  --rows=200000 --batch=1000 --claimers=1,2,4 [--send-rows=5000] [--db=h2|pg|jdbc:...]
+                          [--pg-url=jdbc:postgresql://...]
+                  server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]
+                          a server for e2e --url=...
+                  idle-client  (started by idle) --count=100 --offset=0 --url=... --kind=sse|ws --source=127.0.0.1 [--secret=...]
+                Options a command does not read are reported on stderr after it ran.
                 See notify-bench/README.md.""");
     }
 }

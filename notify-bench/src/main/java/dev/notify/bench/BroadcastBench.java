@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -35,9 +36,6 @@ import org.HdrHistogram.Recorder;
  */
 final class BroadcastBench {
     static final String TOPIC = "bench-all";
-    /** The first failed broadcast's status and body (or exception), printed after the table. */
-    static final java.util.concurrent.atomic.AtomicReference<String> FIRST_ERROR =
-            new java.util.concurrent.atomic.AtomicReference<>();
 
     record Phase(String name, int broadcasts, int postErrors, long expected, long received, long lost, long duplicates,
                  Histogram latency, double deliveriesPerSecond, double clientCpuPercent, double serverCpuPercent,
@@ -63,16 +61,15 @@ final class BroadcastBench {
         AtomicLong lastReceipt = new AtomicLong();
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
         List<Phase> phases = new ArrayList<>();
+        // The first failed broadcast's status and body (or exception) in this run, printed after the table.
+        AtomicReference<String> firstError = new AtomicReference<>();
         try (Server server = Server.start(args);
              SseClients clients = new SseClients(server.target.address, EndToEndBench.sources(args.integer("sources", 1)),
                      (conn, line) -> {
-                         int at = line.indexOf("\"title\":\"b:");
-                         if (!line.startsWith("data: ") || at < 0) {
+                         int k = line.startsWith("data: ")
+                                 ? EndToEndBench.broadcastId(line, line.indexOf(EndToEndBench.ID_MARK)) : -1;
+                         if (k < 0) {
                              return;
-                         }
-                         int k = 0;
-                         for (int i = at + 11; i < line.length() && Character.isDigit(line.charAt(i)); i++) {
-                             k = k * 10 + (line.charAt(i) - '0');
                          }
                          long now = System.nanoTime();
                          int slot = conn * phaseCount * broadcasts + k;
@@ -112,25 +109,11 @@ final class BroadcastBench {
             }
             out.printf(Locale.ROOT, "%d members in %d ms%n", users + 1,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            long openStart = System.nanoTime();
-            for (int u = 0; u < users; u++) {
-                clients.open("/api/v1/notifications/sse/stream?token=" + target.userToken("u" + u));
-                clients.throttle(200);
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30 + users / 500);
-            while (clients.established.get() < users && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            if (clients.established.get() < users) {
-                throw new IllegalStateException("only " + clients.established.get() + " of " + users
-                        + " streams opened (" + clients.errors.get() + " errors)");
-            }
-            out.printf(Locale.ROOT, "%d streams open in %d ms%n", users,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStart));
+            EndToEndBench.openStreams(clients, target, users, out);
             URI create = URI.create(target.baseUrl() + "/api/v1/notifications");
             if (!args.flag("no-warmup")) {
                 int w = args.integer("warmup", Math.min(broadcasts, Math.max(5, rate * 5)));
-                send(http, create, publisher, rate, w, -1, null, new AtomicInteger());
+                send(http, create, publisher, rate, w, -1, null, new AtomicInteger(), firstError);
                 Thread.sleep(2000);
                 out.printf(Locale.ROOT, "warm-up: %d broadcasts%n", w);
             }
@@ -149,8 +132,7 @@ final class BroadcastBench {
                 long serverCpu0 = server.pid > 0 ? Machine.processCpuNanos(server.pid) : 0;
                 long start = System.nanoTime();
                 AtomicInteger pending = new AtomicInteger();
-                send(http, create, publisher, rate, broadcasts, first, scheduled, postErrors, pending);
-                long expected = (long) users * (broadcasts - postErrors.get());
+                send(http, create, publisher, rate, broadcasts, first, scheduled, postErrors, pending, firstError);
                 long drain = System.nanoTime() + TimeUnit.SECONDS.toNanos(args.integer("drain", 30));
                 while ((pending.get() > 0 || received.get() - receivedBefore < (long) users
                         * (broadcasts - postErrors.get())) && System.nanoTime() < drain) {
@@ -158,11 +140,11 @@ final class BroadcastBench {
                 }
                 long end = Math.max(lastReceipt.get(), start + 1);
                 long cpu = Machine.processCpuNanos() - cpu0;
-                long serverCpu = server.pid > 0 ? Machine.processCpuNanos(server.pid) - serverCpu0 : -1;
+                long serverCpu = server.pid > 0 ? Machine.cpuDelta(serverCpu0, Machine.processCpuNanos(server.pid)) : -1;
                 long wall = System.nanoTime() - start;
                 Thread.sleep(200); // late duplicates, if any
                 long got = received.get() - receivedBefore;
-                expected = (long) users * (broadcasts - postErrors.get());
+                long expected = (long) users * (broadcasts - postErrors.get());
                 Histogram h = recorder.getIntervalHistogram();
                 String slowResult = slow == null ? "none" : slow.finish(first, broadcasts, scheduled, start);
                 phases.add(new Phase(withSlow ? "with slow reader" : "without slow reader", broadcasts,
@@ -189,7 +171,7 @@ final class BroadcastBench {
                         EndToEndBench.ms(h.getValueAtPercentile(99.9)), EndToEndBench.ms(h.getMaxValue()),
                         String.format(Locale.ROOT, "%.0f%% of a core%s", p.clientCpuPercent(),
                                 server.pid > 0 ? "" : " (incl. server)"),
-                        p.serverCpuPercent() < 0 ? "(same JVM)"
+                        p.serverCpuPercent() < 0 ? (server.pid > 0 ? Machine.cpuNotMeasured(server.pid) : "(same JVM)")
                                 : String.format(Locale.ROOT, "%.0f%% of a core", p.serverCpuPercent()),
                         p.slowReader());
             }
@@ -204,8 +186,8 @@ final class BroadcastBench {
                 }
             }
             t.print(out);
-            if (FIRST_ERROR.get() != null) {
-                out.println("first failed broadcast: " + FIRST_ERROR.get());
+            if (firstError.get() != null) {
+                out.println("first failed broadcast: " + firstError.get());
             }
         }
         return phases;
@@ -213,16 +195,18 @@ final class BroadcastBench {
 
     /** Open loop: broadcast k is due at t0 + k/rate; its latency clock starts then. */
     private static void send(HttpClient http, URI create, String publisher, int rate, int n, int firstId,
-                             AtomicLongArray scheduled, AtomicInteger errors) throws InterruptedException {
+                             AtomicLongArray scheduled, AtomicInteger errors, AtomicReference<String> firstError)
+            throws InterruptedException {
         AtomicInteger pending = new AtomicInteger();
-        send(http, create, publisher, rate, n, firstId, scheduled, errors, pending);
+        send(http, create, publisher, rate, n, firstId, scheduled, errors, pending, firstError);
         while (pending.get() > 0) {
             Thread.sleep(10);
         }
     }
 
     private static void send(HttpClient http, URI create, String publisher, int rate, int n, int firstId,
-                             AtomicLongArray scheduled, AtomicInteger errors, AtomicInteger pending) {
+                             AtomicLongArray scheduled, AtomicInteger errors, AtomicInteger pending,
+                             AtomicReference<String> firstError) {
         long t0 = System.nanoTime();
         double interval = 1e9 / rate;
         for (int i = 0; i < n; i++) {
@@ -245,7 +229,7 @@ final class BroadcastBench {
                         pending.decrementAndGet();
                         if (e != null || r.statusCode() / 100 != 2) {
                             if (errors.getAndIncrement() == 0) {
-                                FIRST_ERROR.compareAndSet(null, e != null ? e.toString()
+                                firstError.compareAndSet(null, e != null ? e.toString()
                                         : r.statusCode() + " " + r.body());
                             }
                         }
@@ -339,11 +323,9 @@ final class BroadcastBench {
             int count = 0;
             int last = -1;
             synchronized (text) {
-                for (int at = text.indexOf("\"title\":\"b:"); at >= 0; at = text.indexOf("\"title\":\"b:", at + 1)) {
-                    int k = 0;
-                    for (int i = at + 11; i < text.length() && Character.isDigit(text.charAt(i)); i++) {
-                        k = k * 10 + (text.charAt(i) - '0');
-                    }
+                for (int at = text.indexOf(EndToEndBench.ID_MARK); at >= 0;
+                     at = text.indexOf(EndToEndBench.ID_MARK, at + 1)) {
+                    int k = EndToEndBench.broadcastId(text, at);
                     if (k >= first && k < first + n) {
                         count++;
                         last = Math.max(last, k);

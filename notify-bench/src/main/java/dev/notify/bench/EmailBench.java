@@ -70,10 +70,7 @@ final class EmailBench {
             }
             long enqueue = System.nanoTime() - t0;
             long t1 = System.nanoTime();
-            int delivered = 0;
-            for (int d; (d = notify.outbox().deliverDue()) > 0; ) {
-                delivered += d;
-            }
+            int delivered = notify.outbox().deliverDue(); // runs batches until nothing is due
             long deliver = System.nanoTime() - t1;
             return new Result(perMessage ? "one per message" : "reused", n, enqueue, deliver, delivered,
                     sink.messages.get() - acceptedBefore, sink.connections.get() - connectionsBefore);

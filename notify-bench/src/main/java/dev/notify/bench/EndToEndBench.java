@@ -50,13 +50,9 @@ final class EndToEndBench {
         try (TargetServer target = TargetServer.from(args);
              SseClients clients = new SseClients(target.address, sources(args.integer("sources", 1)),
                      (conn, line) -> {
-                         int at = line.indexOf("\"title\":\"b:");
-                         if (!line.startsWith("data: ") || at < 0) {
+                         int k = line.startsWith("data: ") ? broadcastId(line, line.indexOf(ID_MARK)) : -1;
+                         if (k < 0) {
                              return;
-                         }
-                         int k = 0;
-                         for (int i = at + 11; i < line.length() && Character.isDigit(line.charAt(i)); i++) {
-                             k = k * 10 + (line.charAt(i) - '0');
                          }
                          long now = System.nanoTime();
                          if (seen[k]++ > 0) {
@@ -66,21 +62,7 @@ final class EndToEndBench {
                          received.incrementAndGet();
                          recorder.recordValue(Math.max(0, now - scheduled.get(k)));
                      })) {
-            long openStart = System.nanoTime();
-            for (int u = 0; u < users; u++) {
-                clients.open("/api/v1/notifications/sse/stream?token=" + target.userToken("u" + u));
-                clients.throttle(200);
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30 + users / 500);
-            while (clients.established.get() < users && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            if (clients.established.get() < users) {
-                throw new IllegalStateException("only " + clients.established.get() + " of " + users
-                        + " streams opened (" + clients.errors.get() + " errors)");
-            }
-            out.printf(Locale.ROOT, "%d streams open in %d ms%n", users,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStart));
+            openStreams(clients, target, users, out);
 
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(5)).build();
@@ -88,12 +70,13 @@ final class EndToEndBench {
             URI create = URI.create(target.baseUrl() + "/api/v1/notifications");
             SplittableRandom random = new SplittableRandom(42);
             int next = 0;
-            boolean warm = args.flag("no-warmup");
-            if (!warm) {
+            boolean noWarmup = args.flag("no-warmup");
+            if (!noWarmup) {
                 // Warm-up: JIT both sides at a modest rate; not reported.
                 send(http, create, publisher, users, random, Math.min(rates.get(0), 500), Math.min(seconds, 3),
                         -1, null, new AtomicInteger(), new AtomicInteger());
             }
+            long serverPid = Long.parseLong(args.get("server-pid", "-1"));
             for (int rate : rates) {
                 int n = rate * seconds;
                 recorder.getIntervalHistogram(); // reset
@@ -101,14 +84,13 @@ final class EndToEndBench {
                 int dupBefore = duplicates.get();
                 AtomicInteger postErrors = new AtomicInteger();
                 AtomicInteger inFlight = new AtomicInteger();
-                long serverPid = Long.parseLong(args.get("server-pid", "-1"));
                 long cpu0 = Machine.processCpuNanos();
                 long serverCpu0 = serverPid > 0 ? Machine.processCpuNanos(serverPid) : 0;
                 long t0 = System.nanoTime();
                 send(http, create, publisher, users, random, rate, seconds, next, scheduled, postErrors, inFlight);
                 long wall = System.nanoTime() - t0;
                 long cpu = Machine.processCpuNanos() - cpu0;
-                long serverCpu = serverPid > 0 ? Machine.processCpuNanos(serverPid) - serverCpu0 : -1;
+                long serverCpu = serverPid > 0 ? Machine.cpuDelta(serverCpu0, Machine.processCpuNanos(serverPid)) : -1;
                 long drain = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while ((inFlight.get() > 0 || received.get() - receivedBefore < n - postErrors.get())
                         && System.nanoTime() < drain) {
@@ -139,7 +121,8 @@ final class EndToEndBench {
                         ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
                         String.format(Locale.ROOT, "%.0f%% of a core%s", s.clientCpuPercent(),
                                 target.inProcess ? " (incl. server)" : ""),
-                        s.serverCpuPercent() < 0 ? "not measured (pass --server-pid)"
+                        s.serverCpuPercent() < 0 ? (serverPid > 0 ? Machine.cpuNotMeasured(serverPid)
+                                : "not measured (pass --server-pid)")
                                 : String.format(Locale.ROOT, "%.0f%% of a core", s.serverCpuPercent()));
             }
             t.print(out);
@@ -181,6 +164,44 @@ final class EndToEndBench {
         while (firstId < 0 && inFlight.get() > 0) {
             Thread.sleep(10);
         }
+    }
+
+    /** Marks a numbered notification in a frame: its title is {@code b:<id>}. */
+    static final String ID_MARK = "\"title\":\"b:";
+
+    /** The id after {@link #ID_MARK} found at {@code at} in {@code text}, or -1 when {@code at < 0}. */
+    static int broadcastId(CharSequence text, int at) {
+        if (at < 0) {
+            return -1;
+        }
+        int k = 0;
+        for (int i = at + ID_MARK.length(); i < text.length() && Character.isDigit(text.charAt(i)); i++) {
+            k = k * 10 + (text.charAt(i) - '0');
+        }
+        return k;
+    }
+
+    /**
+     * Opens one SSE stream per user {@code u0..u(users-1)}, waits up to 30 s + users/500 s for all
+     * of them, throws if any is missing and prints how long it took.
+     */
+    static void openStreams(SseClients clients, TargetServer target, int users, PrintStream out)
+            throws InterruptedException {
+        long openStart = System.nanoTime();
+        for (int u = 0; u < users; u++) {
+            clients.open("/api/v1/notifications/sse/stream?token=" + target.userToken("u" + u));
+            clients.throttle(200);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30 + users / 500);
+        while (clients.established.get() < users && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        if (clients.established.get() < users) {
+            throw new IllegalStateException("only " + clients.established.get() + " of " + users
+                    + " streams opened (" + clients.errors.get() + " errors)");
+        }
+        out.printf(Locale.ROOT, "%d streams open in %d ms%n", users,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStart));
     }
 
     static String ms(long nanos) {

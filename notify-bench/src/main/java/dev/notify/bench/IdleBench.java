@@ -126,12 +126,12 @@ final class IdleBench {
             long cpu0 = Machine.processCpuNanos(pid);
             long t0 = System.nanoTime();
             Thread.sleep(TimeUnit.SECONDS.toMillis(window));
-            long cpu = Machine.processCpuNanos(pid) - cpu0;
+            long cpu = Machine.cpuDelta(cpu0, Machine.processCpuNanos(pid));
             long wall = System.nanoTime() - t0;
             Map<String, Long> end = report(clientIn, clientOut);
             long heartbeats = end.getOrDefault("heartbeats", 0L) - hb0;
             Result r = new Result(n, established, errors, end.getOrDefault("closed", 0L).intValue(), before, after,
-                    100.0 * cpu / wall, heartbeats, (long) established * window / heartbeat);
+                    cpu < 0 ? -1 : 100.0 * cpu / wall, heartbeats, (long) established * window / heartbeat);
             String serverName = node ? "a minimal Node.js better-sse server (" + nodeVersion(args.get("node", "node")) + ")"
                     : "one notify server JVM (flags " + args.get("server-flags", "-Xmx1g") + ", " + java + ")";
             Table t = new Table("Idle " + kind + " connections held by " + serverName
@@ -147,7 +147,8 @@ final class IdleBench {
                     String.format(Locale.ROOT, "%.0f → %.0f", before.heapBytes() / 1048576.0, after.heapBytes() / 1048576.0),
                     String.format(Locale.ROOT, "%.1f KB", r.heapPerConnection() / 1024),
                     before.threads() + " → " + after.threads(),
-                    String.format(Locale.ROOT, "%.1f%% of a core", r.heartbeatCpuPercent()),
+                    r.heartbeatCpuPercent() < 0 ? Machine.cpuNotMeasured(pid)
+                            : String.format(Locale.ROOT, "%.1f%% of a core", r.heartbeatCpuPercent()),
                     heartbeats + " / " + r.heartbeatsExpected());
             t.print(out);
             for (PrintWriter w : clientIn) {
@@ -220,7 +221,6 @@ final class IdleBench {
         int count = args.integer("count", 100);
         int offset = args.integer("offset", 0);
         URI url = URI.create(args.get("url", "http://127.0.0.1:8080"));
-        TargetServer.class.getName();
         var tokens = dev.notify.javalin.JwtAuthenticator.hs256(args.get("secret", TargetServer.DEFAULT_SECRET));
         boolean ws = args.get("kind", "sse").equals("ws");
         var server = new InetSocketAddress(url.getHost(), url.getPort());

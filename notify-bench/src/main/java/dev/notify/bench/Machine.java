@@ -64,6 +64,16 @@ final class Machine {
         }
     }
 
+    /** {@code after - before}, or -1 when either CPU sample could not be read (is negative). */
+    static long cpuDelta(long before, long after) {
+        return before < 0 || after < 0 ? -1 : after - before;
+    }
+
+    /** What a table says instead of a CPU figure when {@link #processCpuNanos(long)} failed. */
+    static String cpuNotMeasured(long pid) {
+        return "not measured (could not read /proc/" + pid + "/stat)";
+    }
+
     /** A process's status field (e.g. VmRSS in kB, Threads) from /proc/PID/status. */
     static long status(long pid, String key) {
         try {

@@ -45,7 +45,7 @@ import javax.net.ssl.TrustManagerFactory;
  * encrypted (aes128gcm), VAPID-signed (ES256, cached per origin) and POSTed; the service answers 201.
  */
 final class PushBench {
-    record Result(int messages, int accepted, long enqueueNanos, long deliverNanos, long cpuNanos, boolean tls) {
+    record Result(int messages, int delivered, int accepted, long enqueueNanos, long deliverNanos, long cpuNanos, boolean tls) {
         double perSecond() {
             return messages / (deliverNanos / 1e9);
         }
@@ -109,10 +109,10 @@ final class PushBench {
                 long enqueue = System.nanoTime() - e0;
                 long cpu0 = Machine.processCpuNanos();
                 long t0 = System.nanoTime();
-                notify.outbox().deliverDue();
+                int delivered = notify.outbox().deliverDue();
                 long nanos = System.nanoTime() - t0;
                 long cpu = Machine.processCpuNanos() - cpu0;
-                Result r = new Result(n, accepted.get() - before, enqueue, nanos, cpu, tls);
+                Result r = new Result(n, delivered, accepted.get() - before, enqueue, nanos, cpu, tls);
                 Table table = new Table("Web Push through the outbox: " + n + " messages, " + subscriptions + " subscriptions over "
                         + origins + " loopback origins (" + (tls ? "HTTPS, self-signed" : "plain HTTP")
                         + "), H2, deliverDue() on one thread",

@@ -24,10 +24,6 @@ final class Table {
         return this;
     }
 
-    List<String[]> rows() {
-        return rows;
-    }
-
     void print(PrintStream out) {
         out.println();
         out.println("### " + title);

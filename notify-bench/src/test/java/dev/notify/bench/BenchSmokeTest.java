@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -50,36 +52,30 @@ class BenchSmokeTest {
     @Test
     void pushDeliversEveryMessageOverTls() throws Exception {
         PushBench.Result r = PushBench.run(args("--messages=30", "--subscriptions=12", "--no-warmup"), out);
-        assertThat(r.accepted()).isEqualTo(30);
+        assertThat(r.delivered()).isEqualTo(30);
+        assertThat(r.accepted()).isEqualTo(r.delivered());
     }
 
-    @Test
-    void idleServerHoldsEveryStreamAndHeartbeats() throws Exception {
-        IdleBench.Result r = IdleBench.run(args("--sse=40", "--clients=2", "--heartbeat=1", "--window=2",
+    @ParameterizedTest
+    @ValueSource(strings = {"sse", "ws"})
+    void idleServerHoldsEveryStreamAndHeartbeats(String kind) throws Exception {
+        IdleBench.Result r = IdleBench.run(args("--" + kind + "=40", "--clients=2", "--heartbeat=1", "--window=2",
                 "--server-flags=-Xmx256m -XX:TieredStopAtLevel=1"), out);
         assertThat(r.established()).isEqualTo(40);
         assertThat(r.errors()).isZero();
         assertThat(r.closed()).isZero();
-        assertThat(r.heartbeatsSeen()).isGreaterThan(0);
-    }
-
-    @Test
-    void idleServerHoldsEveryWebSocketAndPingsIt() throws Exception {
-        IdleBench.Result r = IdleBench.run(args("--ws=40", "--clients=2", "--heartbeat=1", "--window=2",
-                "--server-flags=-Xmx256m -XX:TieredStopAtLevel=1"), out);
-        assertThat(r.established()).isEqualTo(40);
-        assertThat(r.errors()).isZero();
-        assertThat(r.closed()).isZero();
-        assertThat(r.heartbeatsSeen()).isGreaterThan(0);
+        assertThat(r.heartbeatsExpected()).isEqualTo(80); // 40 streams x 2 s window / 1 s
+        assertThat(r.heartbeatsSeen()).isGreaterThanOrEqualTo(r.heartbeatsExpected() / 2);
     }
 
     @Test
     void storeHoldsEveryRowAndAnswersInboxQueries() throws Exception {
-        StoreBench.Result r = StoreBench.run(args("--rows=2000", "--users=200", "--batch=500", "--heavy=120",
+        StoreBench.Result r = StoreBench.run(args("--rows=2000", "--users=200", "--batch=200", "--heavy=120",
                 "--queries=40"), out);
-        assertThat(r.rows()).isEqualTo(2120);
+        assertThat(r.rows()).isEqualTo(2120); // counted in notify_notification
         assertThat(r.heavyUnread()).isEqualTo(120);
-        assertThat(r.firstPage().getTotalCount()).isEqualTo(40);
+        // 2000 rows over 200 users: the typical user holds 10.
+        assertThat(r.typicalFirstPageItems()).isEqualTo(10);
     }
 
     @Test
@@ -93,13 +89,16 @@ class BenchSmokeTest {
             assertThat(p.lost()).isZero();
             assertThat(p.duplicates()).isZero();
         });
-        assertThat(phases.get(1).slowReader()).isNotEqualTo("none");
+        assertThat(phases.get(0).slowReader()).isEqualTo("none");
+        // 40 broadcasts of a few hundred bytes fit the slow reader's buffers and the server's queue.
+        assertThat(phases.get(1).slowReader()).startsWith("not closed;").endsWith(", 40 of 40 broadcasts in all");
         assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("| p99 with / without (phase 1) |");
     }
 
     @Test
     void claimsDeliverEveryOutboxRowOnceAtEachConcurrency() throws Exception {
-        List<ClaimBench.Run> runs = ClaimBench.run(args("--rows=600", "--batch=200", "--claimers=1,3"), out);
+        List<ClaimBench.Run> runs = ClaimBench.run(args("--rows=600", "--send-rows=200", "--batch=200",
+                "--claimers=1,3"), out);
         assertThat(runs).hasSize(4).allSatisfy(r -> assertThat(r.rows()).isEqualTo(600));
     }
 
