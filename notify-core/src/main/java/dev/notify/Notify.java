@@ -734,6 +734,13 @@ public final class Notify implements AutoCloseable {
         /**
          * A JDBC URL ({@code jdbc:h2:...} or {@code jdbc:postgresql://...}); notify pools it with
          * HikariCP and closes the pool on {@link Notify#close()}.
+         *
+         * <p>An embedded H2 file URL (and the default database) gets {@code ;WRITE_DELAY=0} unless
+         * it sets {@code WRITE_DELAY} itself: every commit is written to the file before it returns,
+         * so a send that returned survives {@code kill -9} of the process. It is not {@code fsync}ed,
+         * so a power loss can still lose the last commits; use PostgreSQL (with its default
+         * {@code synchronous_commit = on}) where that matters. A host's own {@link #dataSource}
+         * is left as it is, with a warning at start if it is an H2 file database that writes late.
          */
         public Builder jdbcUrl(String jdbcUrl) {
             this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -835,8 +842,10 @@ public final class Notify implements AutoCloseable {
                 DataSource autoCommit = new dev.notify.internal.AutoCommitDataSource(dataSource);
                 return start(autoCommit, "application data source", null, bus, autoCommit::getConnection);
             }
-            String url = jdbcUrl != null ? jdbcUrl
-                    : "jdbc:h2:file:" + dataDirectory.resolve("notify").toAbsolutePath();
+            // An embedded H2 file database writes each commit before it returns, so that a send that
+            // returned survives a crash of the process (H2Durability says what holds on power loss).
+            String url = dev.notify.internal.H2Durability.withDurableCommits(jdbcUrl != null ? jdbcUrl
+                    : "jdbc:h2:file:" + dataDirectory.resolve("notify").toAbsolutePath());
             HikariConfig config = new HikariConfig();
             config.setJdbcUrl(url);
             config.setMaximumPoolSize(poolSize);
@@ -861,6 +870,7 @@ public final class Notify implements AutoCloseable {
 
         private Notify start(DataSource ds, String description, AutoCloseable owned, EventBus bus,
                              PostgresEventBus.ConnectionFactory listening) {
+            dev.notify.internal.H2Durability.warnIfDelayed(ds, description);
             if (bus instanceof PostgresEventBus pg) {
                 pg.start(ds, listening);
             }
