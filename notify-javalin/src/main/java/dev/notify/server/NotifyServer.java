@@ -4,6 +4,7 @@ import dev.notify.EventBus;
 import dev.notify.Notify;
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.javalin.NotifyPlugin;
+import dev.notify.outbox.OutboxSettings;
 import dev.notify.template.TemplateRegistry;
 import io.javalin.Javalin;
 import java.io.PrintStream;
@@ -50,9 +51,16 @@ public final class NotifyServer implements AutoCloseable {
     public static final String TEMPLATES_DIR = "NOTIFY_TEMPLATES_DIR";
 
     /**
+     * The environment variable setting how long an outbox worker's claim on a batch lasts, in whole
+     * seconds (default {@link OutboxSettings#DEFAULT_LEASE}): rows claimed by a process that died are
+     * delivered again once it has passed.
+     */
+    public static final String OUTBOX_LEASE_SECONDS = "NOTIFY_OUTBOX_LEASE_SECONDS";
+
+    /**
      * As {@link #start(ServerConfig, PrintStream)}, reading the channels' settings (the seeds'
      * {@code EMAIL_*}, {@code WEBPUSH_VAPID_*}, {@code FRONTEND_URL}, and
-     * {@code NOTIFY_PUBLIC_URL}) and {@value #TEMPLATES_DIR} from {@code env}.
+     * {@code NOTIFY_PUBLIC_URL}), {@value #TEMPLATES_DIR} and {@value #OUTBOX_LEASE_SECONDS} from {@code env}.
      *
      * @throws IllegalArgumentException if a channel setting is malformed; the message names the variable
      */
@@ -64,6 +72,10 @@ public final class NotifyServer implements AutoCloseable {
                 .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
+        }
+        String lease = ServerConfig.blankToNull(env.get(OUTBOX_LEASE_SECONDS));
+        if (lease != null) {
+            builder.outbox(OutboxSettings.ofDefaults().withLease(Duration.ofSeconds(positive(OUTBOX_LEASE_SECONDS, lease))));
         }
         channels.email().ifPresent(builder::channel);
         channels.push().ifPresent(builder::channel);
@@ -126,6 +138,19 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  get one:  java -jar notify-server.jar token --user alice");
         out.flush();
         return server;
+    }
+
+    private static long positive(String name, String raw) {
+        long value;
+        try {
+            value = Long.parseLong(raw.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number of seconds but was '" + raw + "'");
+        }
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1 but was " + value);
+        }
+        return value;
     }
 
     /** The bound HTTP port. */
