@@ -84,7 +84,8 @@ public final class Bench {
                           [--pg-url=jdbc:postgresql://...]
                   crash   --db=h2|pg --notifications=2000 --kills=3 [--nodes=1|2 (pg)] [--senders=4] [--users=20]
                           [--lease=10] [--pg-url=jdbc:postgresql://...] [--server-flags="-Xmx256m -XX:TieredStopAtLevel=1"]
-                          [--delivery-timeout=180]  kill -9 the server (child JVMs) during sends and deliveries
+                          [--delivery-timeout=180] [--h2-write-delay=500 (H2's own default; notify's is 0)]
+                          kill -9 the server (child JVMs) during sends and deliveries
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]
                           a server for e2e --url=...
                   idle-client  (started by idle) --count=100 --offset=0 --url=... --kind=sse|ws --source=127.0.0.1 [--secret=...]

@@ -52,8 +52,9 @@ import org.awaitility.core.ConditionTimeoutException;
  * is answered. So at the end each of the {@code notifications} must be stored exactly once, and
  * each must have reached SMTP at least once. A duplicate is a second receipt of the same
  * {@code Message-ID} (one per outbox row). Between kills the run waits until every notification
- * acknowledged before the restart has been delivered, so that each crash's duplicates are counted
- * before the next crash.
+ * acknowledged before the restart has been delivered. A duplicate counts against the crash that
+ * ended the process which first sent it: the Message-IDs received by the time of each kill are
+ * noted, and the run ends only when the outbox holds nothing but delivered rows.
  *
  * <p>With {@code --nodes=2} (PostgreSQL only) both nodes take sends; node 1 is the one killed.
  * It is restarted after every kill but the last: after the last, node 2 alone delivers what is
@@ -74,8 +75,17 @@ final class CrashBench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What happened at one kill. */
+    /**
+     * What happened at one kill.
+     *
+     * @param duplicates          second and later receipts of the Message-IDs first received
+     *                            between the previous kill and this one: the rows the killed
+     *                            process sent but had not yet recorded as delivered
+     * @param resentWithinSeconds from the kill to the last of those receipts (whole seconds, as
+     *                            GreenMail's {@code Received} header has them); 0 without duplicates
+     */
     record Crash(int index, int acknowledgedBefore, int exitStatus, double restartSeconds, double caughtUpSeconds,
-                 int duplicates) {
+                 int duplicates, long resentWithinSeconds) {
     }
 
     /**
@@ -106,6 +116,7 @@ final class CrashBench {
     private final String pgUrl;
     private final List<String> serverFlags;
     private final Duration deliveryBound;
+    private final String h2WriteDelay;
     private final Path work;
     private final JwtAuthenticator tokens = JwtAuthenticator.hs256(SECRET);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -132,6 +143,7 @@ final class CrashBench {
         pgUrl = a.get("pg-url", System.getenv().getOrDefault("NOTIFY_TEST_PG_URL", DEFAULT_PG_URL));
         serverFlags = Arrays.asList(a.get("server-flags", "-Xmx256m -XX:TieredStopAtLevel=1").trim().split("\\s+"));
         deliveryBound = Duration.ofSeconds(a.integer("delivery-timeout", 180));
+        h2WriteDelay = a.get("h2-write-delay", null);
         if (!db.equals("h2") && !db.equals("pg")) {
             throw new IllegalArgumentException("--db must be h2 or pg but was " + db);
         }
@@ -180,6 +192,10 @@ final class CrashBench {
             env.put("DEFAULT_FROM_EMAIL", "notify@example.test");
             if (dbUrl != null) {
                 env.put("NOTIFY_DB_URL", dbUrl);
+            } else if (h2WriteDelay != null) {
+                // The default database's place, with H2's write delay chosen (e.g. 500, H2's own default).
+                env.put("NOTIFY_DB_URL", "jdbc:h2:file:" + work.resolve("node-1").resolve("notify").toAbsolutePath()
+                        + ";WRITE_DELAY=" + Integer.parseInt(h2WriteDelay));
             }
             envs[i] = env;
         }
@@ -194,8 +210,10 @@ final class CrashBench {
             t.start();
             threads.add(t);
         }
-        List<Crash> crashes = new ArrayList<>();
-        int duplicatesBefore = 0;
+        List<Set<String>> sentBefore = new ArrayList<>();
+        List<Long> killTimes = new ArrayList<>();
+        List<int[]> partial = new ArrayList<>(); // acknowledged before, exit status
+        List<double[]> timings = new ArrayList<>(); // restart s, caught up s
         for (int k = 1; k <= kills; k++) {
             int killAt = (int) ((long) notifications * k / (kills + 1));
             awaitUntil("acknowledged sends reach " + killAt, deliveryBound, () -> acknowledged.size() >= killAt);
@@ -204,21 +222,24 @@ final class CrashBench {
             ServerProcess victim = running[0];
             running[0] = null;
             int exit = victim.kill();
+            // Nothing the killed process sent can arrive any more: what SMTP holds now is this epoch's.
+            killTimes.add(System.currentTimeMillis());
+            sentBefore.add(mail().messageIdsBySubject.values().stream().flatMap(Set::stream)
+                    .collect(java.util.stream.Collectors.toSet()));
             double restartSeconds = Double.NaN;
             boolean restart = nodes == 1 || k < kills;
             if (restart) {
                 running[0] = startNode(0);
                 restartSeconds = seconds(killedAt);
             }
-            // Everything acknowledged so far must reach SMTP before the next kill, so that this
-            // crash's duplicates are counted as this crash's.
+            // Everything acknowledged so far reaches SMTP before the next kill: each crash hits a
+            // server that has recovered from the previous one.
+            // (A lost notification has no email: then the wait ends at its bound and the count shows the loss.)
             Set<String> due = titles(new HashSet<>(acknowledged));
-            awaitUntil("the emails of " + due.size() + " acknowledged notifications after crash " + k, deliveryBound,
-                    () -> receivedSubjects().containsAll(due));
-            double caughtUp = seconds(killedAt);
-            int duplicatesNow = mail().duplicates;
-            crashes.add(new Crash(k, ackedBefore, exit, restartSeconds, caughtUp, duplicatesNow - duplicatesBefore));
-            duplicatesBefore = duplicatesNow;
+            boolean caughtUp = awaitOrReport("the emails of " + due.size() + " acknowledged notifications after crash "
+                    + k, () -> receivedSubjects().containsAll(due));
+            partial.add(new int[] {ackedBefore, exit});
+            timings.add(new double[] {restartSeconds, caughtUp ? seconds(killedAt) : Double.NaN});
         }
         awaitUntil("all " + notifications + " sends acknowledged", deliveryBound,
                 () -> acknowledged.size() >= notifications);
@@ -226,10 +247,13 @@ final class CrashBench {
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(60));
         }
-        Set<String> all = titles(new HashSet<>(acknowledged));
-        awaitUntil("the emails of all " + all.size() + " notifications", deliveryBound,
-                () -> receivedSubjects().containsAll(all));
         Map<String, Integer> stored = storedTitles();
+        int storedTotal = stored.values().stream().mapToInt(Integer::intValue).sum();
+        awaitOrReport("the emails of all " + stored.size() + " stored notifications",
+                () -> receivedSubjects().containsAll(stored.keySet()));
+        // Rows a killed process had sent without recording it are sent again once their lease has
+        // passed: the count is final when the outbox holds nothing but delivered email rows.
+        awaitOrReport("every email row delivered in the outbox", () -> outboxSettled(storedTotal));
         Mail mail = mail();
         int missing = 0;
         for (int seq : acknowledged) {
@@ -254,7 +278,25 @@ final class CrashBench {
                 shared++;
             }
         }
-        int storedTotal = stored.values().stream().mapToInt(Integer::intValue).sum();
+        List<Crash> crashes = new ArrayList<>();
+        for (int k = 0; k < kills; k++) {
+            Set<String> epoch = new HashSet<>(sentBefore.get(k));
+            if (k > 0) {
+                epoch.removeAll(sentBefore.get(k - 1));
+            }
+            int duplicates = 0;
+            long lastResent = 0;
+            for (String id : epoch) {
+                List<Long> times = mail.receiptsById.getOrDefault(id, List.of());
+                if (times.size() > 1) {
+                    duplicates += times.size() - 1;
+                    lastResent = Math.max(lastResent, java.util.Collections.max(times));
+                }
+            }
+            long within = duplicates == 0 ? 0 : Math.max(0, (lastResent - killTimes.get(k) + 999) / 1000);
+            crashes.add(new Crash(k + 1, partial.get(k)[0], partial.get(k)[1], timings.get(k)[0], timings.get(k)[1],
+                    duplicates, within));
+        }
         return new Result(db, nodes, notifications, acknowledged.size(), posts.get(), storedTotal, missing, twice,
                 mail.received, mail.distinct, undelivered, stray, shared, mail.duplicates, crashes, seconds(started));
     }
@@ -368,23 +410,66 @@ final class CrashBench {
         return counts;
     }
 
-    private record Mail(int received, int distinct, int duplicates, Map<String, Set<String>> messageIdsBySubject) {
+    /** What SMTP received; receipt times (epoch ms, whole seconds) from GreenMail's {@code Received} header. */
+    private record Mail(int received, int distinct, int duplicates, Map<String, Set<String>> messageIdsBySubject,
+                        Map<String, List<Long>> receiptsById) {
     }
 
     private Mail mail() {
         MimeMessage[] messages = smtp.getReceivedMessages();
-        Map<String, Integer> byId = new HashMap<>();
+        Map<String, List<Long>> byId = new HashMap<>();
         Map<String, Set<String>> bySubject = new HashMap<>();
         try {
             for (MimeMessage m : messages) {
                 String id = m.getMessageID();
-                byId.merge(id, 1, Integer::sum);
+                byId.computeIfAbsent(id, i -> new ArrayList<>()).add(receivedAt(m));
                 bySubject.computeIfAbsent(m.getSubject(), s -> new HashSet<>()).add(id);
             }
         } catch (MessagingException e) {
             throw new IllegalStateException(e);
         }
-        return new Mail(messages.length, byId.size(), messages.length - byId.size(), bySubject);
+        return new Mail(messages.length, byId.size(), messages.length - byId.size(), bySubject, byId);
+    }
+
+    /** GreenMail's {@code Received: from ...; Tue Dec 01 12:08:29 UTC 2026} (a {@link java.util.Date#toString()}). */
+    private static long receivedAt(MimeMessage m) throws MessagingException {
+        String[] received = m.getHeader("Received");
+        if (received == null || received.length == 0) {
+            return 0;
+        }
+        String value = received[0].replaceAll("\\s+", " ").trim();
+        String date = value.substring(value.lastIndexOf(';') + 1).trim();
+        try {
+            return new java.text.SimpleDateFormat("EEE MMM dd HH:mm:ss zzz yyyy", java.util.Locale.US).parse(date)
+                    .getTime();
+        } catch (java.text.ParseException e) {
+            return 0;
+        }
+    }
+
+    /** The admin counts of a running node: every email row delivered, as many as notifications. */
+    private boolean outboxSettled(int expected) throws IOException, InterruptedException {
+        ServerProcess node = anyRunning();
+        if (node == null) {
+            return false;
+        }
+        String admin = tokens.issue("crash-admin", Set.of("admin"), Duration.ofHours(1));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.port + "/api/v1/admin/outbox/counts"))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + admin).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("outbox counts answered " + r.statusCode() + ": " + r.body());
+        }
+        JsonNode email = JSON.readTree(r.body()).path("counts").path("email");
+        long other = 0;
+        for (var it = email.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getKey().equals("delivered")) {
+                other += e.getValue().asLong();
+            }
+        }
+        return other == 0 && email.path("delivered").asLong() == expected;
     }
 
     private Set<String> receivedSubjects() {
@@ -410,6 +495,17 @@ final class CrashBench {
             }
             throw new IllegalStateException("timed out waiting for " + what + " (acknowledged " + acknowledged.size()
                     + ", emails " + smtp.getReceivedMessages().length + ")" + logs, e);
+        }
+    }
+
+    /** As {@link #awaitUntil}, but a timeout is reported on stderr and the run goes on to count. */
+    private boolean awaitOrReport(String what, java.util.concurrent.Callable<Boolean> condition) {
+        try {
+            awaitUntil(what, deliveryBound, condition);
+            return true;
+        } catch (IllegalStateException e) {
+            System.err.println("crash run: " + e.getMessage());
+            return false;
         }
     }
 
@@ -445,15 +541,18 @@ final class CrashBench {
     // ---- output ----
 
     private static void print(Result r, CrashBench b, PrintStream out) {
-        String store = r.db().equals("h2") ? "H2 file database" : "PostgreSQL";
+        String store = r.db().equals("h2") ? "H2 file database" + (b.h2WriteDelay == null ? ""
+                : " with WRITE_DELAY=" + b.h2WriteDelay) : "PostgreSQL";
         Table crashes = new Table("Crashes: " + store + ", " + r.nodes() + (r.nodes() == 1 ? " node" : " nodes (node 1 killed)")
                 + ", lease " + b.leaseSeconds + " s",
                 "crash", "acknowledged before", "exit status", "restarted after s", "all acknowledged delivered after s",
-                "duplicate emails");
+                "duplicate emails", "last duplicate after s");
         for (Crash c : r.crashes()) {
             crashes.row(c.index(), c.acknowledgedBefore(), c.exitStatus(),
                     Double.isNaN(c.restartSeconds()) ? "not restarted" : String.format("%.1f", c.restartSeconds()),
-                    String.format("%.1f", c.caughtUpSeconds()), c.duplicates());
+                    Double.isNaN(c.caughtUpSeconds()) ? "never" : String.format("%.1f", c.caughtUpSeconds()),
+                    c.duplicates(),
+                    c.duplicates() == 0 ? "-" : Long.toString(c.resentWithinSeconds()));
         }
         crashes.print(out);
         Table summary = new Table("Crash run: " + store + ", " + r.nodes() + " node(s), " + r.notifications()
