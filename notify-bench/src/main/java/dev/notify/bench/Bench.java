@@ -83,7 +83,7 @@ public final class Bench {
                   claims  --rows=200000 --batch=1000 --claimers=1,2,4 [--send-rows=5000] [--db=h2|pg|jdbc:...]
                           [--pg-url=jdbc:postgresql://...]
                   crash   --db=h2|pg --notifications=2000 --kills=3 [--nodes=1|2 (pg)] [--senders=4] [--users=20]
-                          [--lease=10] [--pg-url=jdbc:postgresql://...] [--server-flags="-Xmx256m -XX:TieredStopAtLevel=1"]
+                          [--lease=15] [--pg-url=jdbc:postgresql://...] [--server-flags="-Xmx256m -XX:TieredStopAtLevel=1"]
                           [--delivery-timeout=180] [--h2-write-delay=500 (H2's own default; notify's is 0)]
                           kill -9 the server (child JVMs) during sends and deliveries
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]

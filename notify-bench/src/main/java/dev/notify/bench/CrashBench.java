@@ -139,7 +139,7 @@ final class CrashBench {
         kills = a.integer("kills", 3);
         senders = a.integer("senders", 4);
         users = a.integer("users", 20);
-        leaseSeconds = a.integer("lease", 10);
+        leaseSeconds = a.integer("lease", 15);
         pgUrl = a.get("pg-url", System.getenv().getOrDefault("NOTIFY_TEST_PG_URL", DEFAULT_PG_URL));
         serverFlags = Arrays.asList(a.get("server-flags", "-Xmx256m -XX:TieredStopAtLevel=1").trim().split("\\s+"));
         deliveryBound = Duration.ofSeconds(a.integer("delivery-timeout", 180));
