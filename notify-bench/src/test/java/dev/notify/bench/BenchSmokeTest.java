@@ -40,6 +40,14 @@ class BenchSmokeTest {
     }
 
     @Test
+    void commitsSendsWithBothH2WriteDelays() throws Exception {
+        List<CommitBench.Run> runs = CommitBench.run(args("--threads=1", "--seconds=1", "--users=10"), out);
+        assertThat(runs).extracting(CommitBench.Run::mode).containsExactly("WRITE_DELAY=500", "WRITE_DELAY=0");
+        assertThat(runs).allSatisfy(r -> assertThat(r.sends()).isPositive());
+        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("sends/s durable / delayed");
+    }
+
+    @Test
     void emailDeliversEveryMessageReusedAndPerMessage() throws Exception {
         EmailBench.Result[] r = EmailBench.run(args("--messages=40", "--no-warmup"), out);
         assertThat(r[0].delivered()).isEqualTo(40);
