@@ -242,7 +242,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
                     decision = gate.decide(d, c.rules());
                 } catch (RuntimeException e) {
                     log.warn("preparing {} delivery {} failed; will retry", d.channel(), d.outboxId(), e);
-                    record(d, DeliveryOutcome.retry("preparing the delivery failed: " + e), owner, null);
+                    record(d, DeliveryOutcome.retry("preparing the delivery failed: " + e), owner, null, false);
                     continue;
                 }
                 if (decision.dropReason() != null) {
@@ -283,7 +283,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
             if (route != null && !route.breaker().tryAcquirePermission()) {
                 recorder.expect(d, route);
                 recorder.setAside(d, "waiting: " + route.key() + " is unavailable (circuit open); next probe within "
-                        + settings.probeInterval().toMillis() + " ms", now.plus(settings.probeInterval()));
+                        + settings.probeInterval().toMillis() + " ms", now.plus(nextProbe()));
                 continue;
             }
             recorder.expect(d, route);
@@ -304,6 +304,12 @@ public final class OutboxService implements Outbox, AutoCloseable {
             }
         }
         recorder.awaitWritten();
+    }
+
+    /** How long after now a set-aside row comes due: just after its breaker lets a probe through. */
+    private Duration nextProbe() {
+        // resilience4j lets the probe through strictly after the wait, hence the millisecond.
+        return settings.probeInterval().plusMillis(1);
     }
 
     private Route route(String channel, String name) {
@@ -338,6 +344,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
         private final String owner;
         private final Map<Long, Route> expected = new ConcurrentHashMap<>();
         private final Map<Long, Delivery> deliveries = new ConcurrentHashMap<>();
+        private final Set<String> unavailableRoutes = ConcurrentHashMap.newKeySet();
         private final Map<Long, Boolean> reported = new ConcurrentHashMap<>();
         private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> queue =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -369,15 +376,21 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 return;
             }
             Route r = route == NO_ROUTE ? null : route;
+            boolean setAside = false;
             if (r != null) {
                 if (outcome instanceof DeliveryOutcome.Unavailable u) {
                     r.breaker().onError(0, TimeUnit.NANOSECONDS, new IOException(u.reason()));
+                    // An outage costs at most one attempt per batch (the first delivery that met it),
+                    // and none once the breaker is open.
+                    setAside = r.breaker().getState() != CircuitBreaker.State.CLOSED
+                            || !unavailableRoutes.add(r.key());
                 } else {
                     r.breaker().onSuccess(0, TimeUnit.NANOSECONDS);
                 }
             }
+            boolean aside = setAside;
             enqueue(() -> {
-                record(d, outcome, owner, r);
+                record(d, outcome, owner, r, aside);
                 if (r != null && !(outcome instanceof DeliveryOutcome.Unavailable)
                         && r.breaker().getState() == CircuitBreaker.State.CLOSED) {
                     releaseIfParked(r);
@@ -400,7 +413,11 @@ public final class OutboxService implements Outbox, AutoCloseable {
             }
             queue.add(write);
             if (writing.compareAndSet(false, true)) {
-                recorders.execute(this::drain);
+                try {
+                    recorders.execute(this::drain);
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    drain(); // the outbox is closing: write on this thread
+                }
             }
         }
 
@@ -471,7 +488,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
         }
     }
 
-    private void record(Delivery d, DeliveryOutcome outcome, String owner, Route route) {
+    private void record(Delivery d, DeliveryOutcome outcome, String owner, Route route, boolean setAside) {
         Instant now = clock.instant();
         boolean recorded;
         if (outcome instanceof DeliveryOutcome.Delivered) {
@@ -482,19 +499,17 @@ public final class OutboxService implements Outbox, AutoCloseable {
             recorded = store.dead(d.outboxId(), owner, f.reason(), now);
         } else if (outcome instanceof DeliveryOutcome.Gone g) {
             recorded = store.closed(d.outboxId(), owner, g.reason(), now);
-        } else if (outcome instanceof DeliveryOutcome.Unavailable u && route != null
-                && route.breaker().getState() != CircuitBreaker.State.CLOSED) {
+        } else if (outcome instanceof DeliveryOutcome.Unavailable u && route != null && setAside) {
             // The destination is down: the row waits for it without an attempt counted.
-            Duration wait = u.after() != null && u.after().compareTo(settings.probeInterval()) > 0 ? u.after()
-                    : settings.probeInterval();
+            Duration wait = u.after() != null && u.after().compareTo(nextProbe()) > 0 ? u.after() : nextProbe();
             route.parked().set(true);
             recorded = store.park(d.outboxId(), owner, route.key(), u.reason(), now.plus(wait), now);
         } else {
             String reason;
             Duration after;
             if (outcome instanceof DeliveryOutcome.Unavailable u) {
-                // An isolated failure (the breaker stays closed): an ordinary retry, released early
-                // with the rest if the destination turns out to be down and comes back.
+                // The first failure of a batch while the breaker is closed: an ordinary retry, made due
+                // early with the rest if the destination turns out to be down and comes back.
                 reason = u.reason();
                 after = u.after();
             } else {
@@ -568,6 +583,11 @@ public final class OutboxService implements Outbox, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (renewer != null) {
+            // Leases are renewed only while the process works; what is still out when it stops is
+            // taken back by a restart under the same node id, or by any node when the leases expire.
+            renewer.shutdownNow();
+        }
         wake();
         try {
             for (Thread t : workers) {
@@ -579,9 +599,6 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 }
             }
         } finally {
-            if (renewer != null) {
-                renewer.shutdownNow();
-            }
             recorders.shutdown();
             identity.close();
         }

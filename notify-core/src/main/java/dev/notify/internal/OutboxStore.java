@@ -205,7 +205,8 @@ public final class OutboxStore {
      * @return false if the lease was lost meanwhile
      */
     public boolean park(long id, String owner, String waitingFor, String reason, Instant due, Instant now) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET attempts = attempts - 1, due_at = :due,"
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = 'retrying',"
+                        + " attempts = attempts - 1, due_at = :due,"
                         + " last_error = :error, waiting_for = :waiting, lease_owner = NULL, lease_until = NULL,"
                         + " updated_at = :now WHERE id = :id AND lease_owner = :owner")
                 .bind("due", timestamp(due.truncatedTo(ChronoUnit.MICROS)))
