@@ -151,6 +151,8 @@ public final class OutboxService implements Outbox, AutoCloseable {
             log.warn("outbox: could not take back the rows of this node's previous run; they wait for their leases"
                     + " to expire", e);
         }
+        log.info("outbox: node {}, {} workers, leases of {} ms renewed every third, breaker probes every {} ms",
+                identity.nodeId(), settings.workers(), settings.lease().toMillis(), settings.probeInterval().toMillis());
         long every = Math.max(1, settings.lease().toMillis() / 3);
         renewer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "notify-outbox-lease");
