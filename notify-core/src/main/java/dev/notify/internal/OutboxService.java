@@ -97,7 +97,8 @@ public final class OutboxService implements Outbox, AutoCloseable {
     }
 
     /** One route's breaker, and whether this node set rows aside for it since it last answered. */
-    private record Route(String key, CircuitBreaker breaker, AtomicBoolean parked) {
+    private record Route(String key, CircuitBreaker breaker, AtomicBoolean parked,
+                         java.util.concurrent.atomic.AtomicReference<String> lastFailure) {
     }
 
     private final Gate gate;
@@ -284,8 +285,8 @@ public final class OutboxService implements Outbox, AutoCloseable {
             Route route = routeNames.get(i).isEmpty() ? null : route(channel.name(), routeNames.get(i));
             if (route != null && !route.breaker().tryAcquirePermission()) {
                 recorder.expect(d, route);
-                recorder.setAside(d, "waiting: " + route.key() + " is unavailable (circuit open); next probe within "
-                        + settings.probeInterval().toMillis() + " ms", now.plus(nextProbe()));
+                recorder.setAside(d, "waiting for " + route.key() + " (unavailable: " + route.lastFailure().get()
+                        + "); next probe within " + settings.probeInterval().toMillis() + " ms", now.plus(nextProbe()));
                 continue;
             }
             recorder.expect(d, route);
@@ -315,7 +316,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
     }
 
     private Route route(String channel, String name) {
-        String key = channel + " " + name;
+        String key = name.equals(channel) ? channel : channel + " " + name;
         return routes.computeIfAbsent(key, k -> {
             CircuitBreaker breaker = CircuitBreaker.of(k, breakerConfig);
             breaker.getEventPublisher().onStateTransition(e -> log.info("outbox: {} {}", k,
@@ -334,7 +335,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
                     parked.set(true);
                 }
             });
-            return new Route(k, breaker, parked);
+            return new Route(k, breaker, parked, new java.util.concurrent.atomic.AtomicReference<>("not answering"));
         });
     }
 
@@ -381,6 +382,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
             boolean setAside = false;
             if (r != null) {
                 if (outcome instanceof DeliveryOutcome.Unavailable u) {
+                    r.lastFailure().set(u.reason());
                     r.breaker().onError(0, TimeUnit.NANOSECONDS, new IOException(u.reason()));
                     // An outage costs at most one attempt per batch (the first delivery that met it),
                     // and none once the breaker is open.
@@ -467,7 +469,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
         }
     }
 
-    private static final Route NO_ROUTE = new Route("", null, null);
+    private static final Route NO_ROUTE = new Route("", null, null, null);
 
     private void park(Delivery d, Route route, String reason, Instant due, String owner) {
         String key = route == null || route == NO_ROUTE ? null : route.key();
