@@ -110,7 +110,8 @@ public final class Notify implements AutoCloseable {
             channel.start(new ChannelContext(dataSource, clock));
         }
         this.outboxStore = new OutboxStore(store.jdbi());
-        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock, this::decide);
+        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock, this::decide,
+                dev.notify.internal.NodeIdentity.choose(outboxSettings.nodeId(), b.nodeDirectory()));
         this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads);
         bus.subscribe(hub::onEvent);
         outbox.start();
@@ -672,6 +673,7 @@ public final class Notify implements AutoCloseable {
         private DataSource dataSource;
         private String jdbcUrl;
         private Path dataDirectory = DEFAULT_DATA_DIRECTORY;
+        private boolean dataDirectorySet;
         private int poolSize = DEFAULT_POOL_SIZE;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Clock clock = Clock.systemUTC();
@@ -747,9 +749,14 @@ public final class Notify implements AutoCloseable {
             return this;
         }
 
-        /** Directory for the default embedded H2 database; default {@code ./notify-data}. */
+        /**
+         * Directory for the default embedded H2 database, and for the outbox's node id file
+         * ({@code node-id}: a node started again on the same directory takes back at once the outbox
+         * rows its previous run was delivering); default {@code ./notify-data}.
+         */
         public Builder dataDirectory(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+            this.dataDirectorySet = true;
             return this;
         }
 
@@ -833,6 +840,11 @@ public final class Notify implements AutoCloseable {
          * @throws NotifyException with code {@code store_unavailable} if the database cannot be
          *                         reached or migrated
          */
+        /** Where the node id is kept: the data directory when it is used (set, or the embedded H2 there). */
+        private Path nodeDirectory() {
+            return dataDirectorySet || (dataSource == null && jdbcUrl == null) ? dataDirectory : null;
+        }
+
         public Notify build() {
             if (dataSource != null && jdbcUrl != null) {
                 throw new IllegalStateException("set either dataSource or jdbcUrl, not both");

@@ -7,6 +7,7 @@ import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.notify.email.EmailChannel;
 import dev.notify.email.SmtpSettings;
+import dev.notify.internal.OutboxService;
 import dev.notify.outbox.ChannelContext;
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
@@ -121,6 +122,7 @@ class MultiNodeOutboxTest {
         OutboxSettings settings = OutboxSettings.ofDefaults().withWorkers(2).withBatchSize(20).withLease(LEASE)
                 .withPollInterval(Duration.ofMillis(100));
         Notify n = db.notifyBuilder().poolSize(4).channel(channel).outbox(settings).build();
+        channel.outbox = (OutboxService) n.outbox();
         channels.add(channel);
         nodes.add(n);
         return n;
@@ -167,7 +169,8 @@ class MultiNodeOutboxTest {
      * One node's channel: delivers through the real channel (or records only), one row at a time,
      * and writes the shared ledger. The victim, once half the rows are delivered, delivers half of
      * its current batch and then freezes, as a killed process would: it never returns, so it never
-     * records an outcome, and its leases run out.
+     * records an outcome, and its node's outbox stops (no more lease renewals), so its leases run
+     * out.
      */
     private final class NodeChannel implements DeliveryChannel {
         final String node;
@@ -177,6 +180,7 @@ class MultiNodeOutboxTest {
         final CountDownLatch thawed = new CountDownLatch(1);
         final AtomicInteger delivered = new AtomicInteger();
         volatile Thread died;
+        volatile OutboxService outbox;
 
         NodeChannel(String node, boolean victim, DeliveryChannel delegate) {
             this.node = node;
@@ -211,6 +215,9 @@ class MultiNodeOutboxTest {
             for (int i = 0; i < batch.size(); i++) {
                 if (dying && i == batch.size() / 2) {
                     died = Thread.currentThread();
+                    Thread stop = new Thread(outbox::close, "stop-node-" + node);
+                    stop.setDaemon(true);
+                    stop.start();
                     return freeze(batch);
                 }
                 Delivery d = batch.get(i);

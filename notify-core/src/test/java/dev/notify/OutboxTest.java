@@ -155,7 +155,8 @@ class OutboxTest {
         assertThat(notify.outbox().deliverDue()).isEqualTo(1);
         assertThat(only().status()).isEqualTo(OutboxStatus.DELIVERED);
         assertThatThrownBy(() -> notify.outbox().retry(dead.id())).isInstanceOf(NotifyException.class)
-                .hasMessageContaining("only dead rows");
+                .hasMessageContaining("is delivered").extracting(e -> ((NotifyException) e).code())
+                .isEqualTo("not_waiting");
     }
 
     @Test

@@ -154,11 +154,27 @@ public final class EmailChannel implements DeliveryChannel {
      * Sends the batch over one connection (reused from the previous batch when still open).
      *
      * @return one outcome per delivery, in order: delivered; failed (5xx reply or a malformed
-     *         address; dead at once); or retry (4xx reply, connection or authentication failure)
+     *         address; dead at once); unavailable (the server refused or dropped the connection, or
+     *         did not answer: this message and the rest of the batch wait for the server); or retry
+     *         (4xx reply, authentication failure)
      */
     @Override
     public List<DeliveryOutcome> deliver(List<Delivery> batch) {
         DeliveryOutcome[] outcomes = new DeliveryOutcome[batch.size()];
+        java.util.Map<Delivery, Integer> index = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            index.put(batch.get(i), i);
+        }
+        deliver(batch, (d, outcome) -> outcomes[index.get(d)] = outcome);
+        return List.of(outcomes);
+    }
+
+    /**
+     * As {@link #deliver(List)}, reporting each message's outcome as soon as the server has
+     * answered it, so that the outbox records it before the next message goes out.
+     */
+    @Override
+    public void deliver(List<Delivery> batch, OutcomeSink sink) {
         SmtpConnections.Connection connection = null;
         try {
             for (int i = 0; i < batch.size(); i++) {
@@ -169,11 +185,11 @@ public final class EmailChannel implements DeliveryChannel {
                     to = new Address[] {new InternetAddress(d.destination(), true)};
                     message = compose(d, (InternetAddress) to[0]);
                 } catch (AddressException e) {
-                    outcomes[i] = DeliveryOutcome.failed("invalid email address '" + d.destination() + "': "
-                            + e.getMessage());
+                    sink.report(d, DeliveryOutcome.failed("invalid email address '" + d.destination() + "': "
+                            + e.getMessage()));
                     continue;
                 } catch (MessagingException | RuntimeException e) {
-                    outcomes[i] = DeliveryOutcome.failed("cannot build the message: " + SmtpFailure.describe(e));
+                    sink.report(d, DeliveryOutcome.failed("cannot build the message: " + SmtpFailure.describe(e)));
                     continue;
                 }
                 for (;;) {
@@ -182,23 +198,23 @@ public final class EmailChannel implements DeliveryChannel {
                             connection = connectionPerMessage ? connections.open() : connections.acquire();
                         } catch (MessagingException | RuntimeException e) {
                             SmtpFailure f = connectFailure(e);
-                            fillRetries(outcomes, i, f.reason());
-                            return List.of(outcomes);
+                            reportRest(batch, i, sink, f);
+                            return;
                         }
                     }
                     try {
                         connection.send(message, to);
-                        outcomes[i] = DeliveryOutcome.delivered();
+                        sink.report(d, DeliveryOutcome.delivered());
                         recovered();
                         break;
                     } catch (MessagingException | IllegalStateException e) {
                         SmtpFailure f = SmtpFailure.classify(e);
                         if (f.kind() == SmtpFailure.Kind.PERMANENT) {
-                            outcomes[i] = DeliveryOutcome.failed(f.reason());
+                            sink.report(d, DeliveryOutcome.failed(f.reason()));
                             break;
                         }
                         if (f.kind() == SmtpFailure.Kind.TEMPORARY) {
-                            outcomes[i] = DeliveryOutcome.retry(f.reason());
+                            sink.report(d, DeliveryOutcome.retry(f.reason()));
                             break;
                         }
                         // A connection or configuration failure: this connection is done for.
@@ -213,13 +229,13 @@ public final class EmailChannel implements DeliveryChannel {
                             continue;
                         }
                         report(f, e);
-                        fillRetries(outcomes, i, f.reason());
-                        return List.of(outcomes);
+                        reportRest(batch, i, sink, f);
+                        return;
                     } catch (RuntimeException e) {
                         // Unexpected: contain it to this message. Thrown out of deliver(), it would make
                         // the outbox retry the whole batch, re-sending what the server already took.
                         log.warn("email delivery {} failed unexpectedly; will retry", d.outboxId(), e);
-                        outcomes[i] = DeliveryOutcome.retry("unexpected error: " + SmtpFailure.describe(e));
+                        sink.report(d, DeliveryOutcome.retry("unexpected error: " + SmtpFailure.describe(e)));
                         connection.close(); // its protocol state is unknown
                         connection = null;
                         break;
@@ -230,7 +246,6 @@ public final class EmailChannel implements DeliveryChannel {
                     connection = null;
                 }
             }
-            return List.of(outcomes);
         } finally {
             if (connection != null) {
                 connections.release(connection);
@@ -238,9 +253,21 @@ public final class EmailChannel implements DeliveryChannel {
         }
     }
 
-    private static void fillRetries(DeliveryOutcome[] outcomes, int from, String reason) {
-        for (int j = from; j < outcomes.length; j++) {
-            outcomes[j] = DeliveryOutcome.retry(reason);
+    /** One route for the whole channel: its SMTP server ({@code host:port}). */
+    @Override
+    public List<String> routes(List<Delivery> batch) {
+        return java.util.Collections.nCopies(batch.size(), "smtp " + smtp.host() + ":" + smtp.port());
+    }
+
+    /**
+     * Reports the rest of a batch after the server failed: unavailable for a connection failure
+     * (refused, dropped, timed out, 421), so the rows wait for the server without spending
+     * attempts; a retry for a configuration failure (rejected credentials, TLS).
+     */
+    private static void reportRest(List<Delivery> batch, int from, OutcomeSink sink, SmtpFailure f) {
+        for (int j = from; j < batch.size(); j++) {
+            sink.report(batch.get(j), f.kind() == SmtpFailure.Kind.CONNECTION
+                    ? DeliveryOutcome.unavailable(f.reason()) : DeliveryOutcome.retry(f.reason()));
         }
     }
 

@@ -173,20 +173,102 @@ public final class OutboxStore {
 
     /** Schedules another attempt. @return false if the lease was lost meanwhile */
     public boolean retryAt(long id, String owner, String reason, Instant due, Instant now) {
+        return retryAt(id, owner, reason, due, now, null);
+    }
+
+    /**
+     * Schedules another attempt; with {@code waitingFor} (a breaker key), the row is also made due
+     * at once when that destination answers again ({@link #release}).
+     *
+     * @return false if the lease was lost meanwhile
+     */
+    public boolean retryAt(long id, String owner, String reason, Instant due, Instant now, String waitingFor) {
         return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = 'retrying', due_at = :due,"
-                        + " last_error = :error, lease_owner = NULL, lease_until = NULL, updated_at = :now"
+                        + " last_error = :error, lease_owner = NULL, lease_until = NULL, waiting_for = :waiting,"
+                        + " updated_at = :now"
                         + " WHERE id = :id AND lease_owner = :owner")
                 .bind("due", timestamp(due.truncatedTo(ChronoUnit.MICROS)))
                 .bind("error", truncate(reason))
+                .bind("waiting", waitingFor)
                 .bind("now", timestamp(now))
                 .bind("id", id)
                 .bind("owner", owner)
                 .execute()) == 1;
     }
 
+    /**
+     * Sets a claimed row aside until {@code due} because its destination is unavailable: the claim's
+     * attempt is given back (nothing reached the destination, or it answered "not now"), and the row
+     * remembers the breaker it waits for, so that {@link #release} makes it due as soon as the
+     * destination answers again.
+     *
+     * @return false if the lease was lost meanwhile
+     */
+    public boolean park(long id, String owner, String waitingFor, String reason, Instant due, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = 'retrying',"
+                        + " attempts = attempts - 1, due_at = :due,"
+                        + " last_error = :error, waiting_for = :waiting, lease_owner = NULL, lease_until = NULL,"
+                        + " updated_at = :now WHERE id = :id AND lease_owner = :owner")
+                .bind("due", timestamp(due.truncatedTo(ChronoUnit.MICROS)))
+                .bind("error", truncate(reason))
+                .bind("waiting", waitingFor)
+                .bind("now", timestamp(now))
+                .bind("id", id)
+                .bind("owner", owner)
+                .execute()) == 1;
+    }
+
+    /**
+     * Makes every row waiting for the breaker {@code waitingFor} due now (the destination answered
+     * again), whichever node set it aside.
+     *
+     * @return rows released
+     */
+    public int release(String waitingFor, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET due_at = :now, waiting_for = NULL,"
+                        + " updated_at = :now WHERE waiting_for = :waiting AND status IN ('pending', 'retrying')")
+                .bind("now", timestamp(at))
+                .bind("waiting", waitingFor)
+                .execute());
+    }
+
+    /**
+     * Extends the leases held by {@code owners} (claims still being worked on) to {@code until}.
+     *
+     * @return rows whose lease was extended
+     */
+    public int renew(Collection<String> owners, Instant until, Instant now) {
+        if (owners.isEmpty()) {
+            return 0;
+        }
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET lease_until = :until"
+                        + " WHERE lease_owner IN (<owners>) AND status IN ('pending', 'retrying')")
+                .bind("until", timestamp(until.truncatedTo(ChronoUnit.MICROS)))
+                .bindList("owners", List.copyOf(owners))
+                .execute());
+    }
+
+    /**
+     * Ends the leases of a previous run of node {@code nodeId}: lease owners are
+     * {@code "<node id>/<incarnation>/<claim>"}, and a node calls this once at start, before it
+     * claims anything, so every lease under its id belongs to a run that is gone. The rows are
+     * claimable at once instead of when their leases expire.
+     *
+     * @param nodeId a node id, of the characters {@code A-Z a-z 0-9 . -} only (no LIKE wildcards)
+     * @return rows taken back
+     */
+    public int reclaim(String nodeId) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET lease_owner = NULL, lease_until = NULL"
+                        + " WHERE lease_owner LIKE :prefix AND status IN ('pending', 'retrying')")
+                .bind("prefix", nodeId + "/%")
+                .execute());
+    }
+
     private boolean close(long id, String owner, String status, String reason, Instant now, boolean success) {
         return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = :status,"
                         + " last_error = COALESCE(:error, last_error), lease_owner = NULL, lease_until = NULL,"
+                        + " waiting_for = NULL,"
                         + " updated_at = :now" + (success ? ", delivered_at = :now" : "")
                         + " WHERE id = :id AND lease_owner = :owner")
                 .bind("status", status)
@@ -241,21 +323,45 @@ public final class OutboxStore {
         return counts;
     }
 
-    /** Makes a dead row due now with its attempts reset. */
+    /**
+     * Makes a waiting row (pending, retrying or dead) due now: a dead row becomes pending with its
+     * attempts reset; a pending or retrying row keeps its attempts. A row being delivered right now
+     * keeps its lease (it is not sent twice).
+     *
+     * @throws NotFoundException if there is no such row
+     * @throws NotifyException   with code {@code not_waiting} if the row is delivered or closed
+     */
     public OutboxEntry revive(long id, Instant now) {
-        int changed = jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET status = 'pending', attempts = 0,"
-                        + " due_at = :now, lease_owner = NULL, lease_until = NULL, updated_at = :now"
-                        + " WHERE id = :id AND status = 'dead'")
+        int changed = jdbi.withHandle(h -> h.createUpdate(REVIVE + " WHERE id = :id AND status IN"
+                        + " ('pending', 'retrying', 'dead')")
                 .bind("now", timestamp(now.truncatedTo(ChronoUnit.MICROS)))
                 .bind("id", id)
                 .execute());
         if (changed == 0) {
             OutboxEntry entry = get(id);
-            throw new NotifyException("not_dead", "outbox row " + id + " is " + entry.status().wireName()
-                    + ", only dead rows can be retried");
+            throw new NotifyException("not_waiting", "outbox row " + id + " is " + entry.status().wireName()
+                    + ", only pending, retrying and dead rows can be retried");
         }
         return get(id);
     }
+
+    /**
+     * As {@link #revive} for every pending, retrying and dead row of {@code channel}.
+     *
+     * @return rows made due now
+     */
+    public int reviveAll(String channel, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate(REVIVE + " WHERE channel = :channel AND status IN"
+                        + " ('pending', 'retrying', 'dead')")
+                .bind("now", timestamp(now.truncatedTo(ChronoUnit.MICROS)))
+                .bind("channel", channel)
+                .execute());
+    }
+
+    private static final String REVIVE = "UPDATE notify_outbox SET"
+            + " attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END,"
+            + " status = CASE WHEN status = 'dead' THEN 'pending' ELSE status END,"
+            + " due_at = :now, waiting_for = NULL, updated_at = :now";
 
     /** Housekeeping: deletes finished rows last updated before the given times. @return rows deleted */
     public int deleteFinishedBefore(Instant deliveredBefore, Instant deadBefore) {

@@ -9,9 +9,12 @@ import java.util.List;
  * batches.
  *
  * <p>Delivery is at least once: a worker that crashes after a channel delivered a row but before
- * the outcome was recorded leaves the row to be delivered again after its lease expires. Channels
- * should therefore make a re-delivery recognisable (email: a stable {@code Message-ID} from
- * {@link Delivery#outboxId()}).
+ * the outcome was recorded leaves the row to be delivered again (at once when the same node
+ * restarts, else when the lease expires). Each outcome is recorded as soon as the channel
+ * reports it to {@link #deliver(List, OutcomeSink)}, so a crash re-sends at most the deliveries
+ * that were in flight: one per SMTP connection, one per push request. Channels should make a
+ * re-delivery recognisable (email: a stable {@code Message-ID} from {@link Delivery#outboxId()};
+ * Web Push: a stable {@code Topic}, RFC 8030 section 5.4).
  */
 public interface DeliveryChannel extends AutoCloseable {
 
@@ -43,6 +46,54 @@ public interface DeliveryChannel extends AutoCloseable {
      * @return exactly one outcome per delivery, in the same order
      */
     List<DeliveryOutcome> deliver(List<Delivery> batch);
+
+    /**
+     * Receives outcomes one by one, as a channel learns them; may be called from any thread, once
+     * per delivery.
+     */
+    @FunctionalInterface
+    interface OutcomeSink {
+        /**
+         * @param delivery one of the batch's deliveries
+         * @param outcome  what happened to it
+         */
+        void report(Delivery delivery, DeliveryOutcome outcome);
+    }
+
+    /**
+     * Delivers a batch and reports each outcome to {@code sink} as soon as it is known, so the
+     * outbox records it at once instead of after the whole batch. Returns when every delivery has
+     * been reported; a delivery left unreported is retried. The default calls {@link #deliver(List)}
+     * and reports its outcomes when it returns; channels override it to report earlier.
+     *
+     * @param batch deliveries due on this channel
+     * @param sink  where outcomes go, as they happen
+     */
+    default void deliver(List<Delivery> batch, OutcomeSink sink) {
+        List<DeliveryOutcome> outcomes = deliver(batch);
+        if (outcomes == null || outcomes.size() != batch.size()) {
+            throw new IllegalStateException("channel " + name() + " returned "
+                    + (outcomes == null ? "null" : outcomes.size() + " outcomes") + " for " + batch.size()
+                    + " deliveries");
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            sink.report(batch.get(i), outcomes.get(i));
+        }
+    }
+
+    /**
+     * The server each delivery goes through, as far as outages go: deliveries with the same route
+     * share one circuit breaker (e.g. one SMTP server, one push service origin). Called on an
+     * outbox worker before {@link #deliver(List, OutcomeSink)}; the default is the channel name
+     * for every delivery (one breaker for the channel).
+     *
+     * @param batch deliveries about to be made
+     * @return one route per delivery, in order; an empty string for a delivery that goes through
+     *         no server (it bypasses the breakers)
+     */
+    default List<String> routes(List<Delivery> batch) {
+        return java.util.Collections.nCopies(batch.size(), name());
+    }
 
     /**
      * Periodic clean-up of the channel's own state (e.g. expiring push subscriptions that never

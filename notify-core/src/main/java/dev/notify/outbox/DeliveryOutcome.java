@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * What happened to one {@link Delivery}: it was delivered, should be retried, failed for good,
- * or its destination no longer exists.
+ * its destination no longer exists, or the server it goes through is unavailable.
  */
 public sealed interface DeliveryOutcome {
 
@@ -37,6 +37,19 @@ public sealed interface DeliveryOutcome {
         }
     }
 
+    /**
+     * The server the delivery goes through is unavailable: it refused the connection, did not
+     * answer in time, or answered "not now" (SMTP 421, HTTP 429 or 5xx). Counts against that
+     * destination's circuit breaker, not against the row's attempts: the row waits, with its
+     * attempts unchanged, until the next probe of the destination, or {@code after} when given
+     * (an HTTP {@code Retry-After}), and is due at once when the destination answers again.
+     */
+    record Unavailable(String reason, Duration after) implements DeliveryOutcome {
+        public Unavailable {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
     static DeliveryOutcome delivered() {
         return new Delivered();
     }
@@ -47,6 +60,14 @@ public sealed interface DeliveryOutcome {
 
     static DeliveryOutcome retryAfter(String reason, Duration after) {
         return new Retry(reason, after);
+    }
+
+    static DeliveryOutcome unavailable(String reason) {
+        return new Unavailable(reason, null);
+    }
+
+    static DeliveryOutcome unavailable(String reason, Duration after) {
+        return new Unavailable(reason, after);
     }
 
     static DeliveryOutcome failed(String reason) {

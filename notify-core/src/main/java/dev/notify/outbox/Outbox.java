@@ -20,13 +20,25 @@ public interface Outbox {
     Map<String, Map<OutboxStatus, Long>> counts();
 
     /**
-     * Makes a dead row due now, with a fresh set of attempts.
+     * Makes a waiting row due now, whatever it waits for (its backoff, an unavailable destination):
+     * a dead row becomes pending with a fresh set of attempts; a pending or retrying row keeps its
+     * attempts. A row being delivered at this moment is left to its worker.
      *
      * @return the row as now stored
      * @throws dev.notify.NotFoundException if there is no such row
-     * @throws dev.notify.NotifyException   with code {@code not_dead} if the row is not dead
+     * @throws dev.notify.NotifyException   with code {@code not_waiting} if the row is delivered or closed
      */
     OutboxEntry retry(long id);
+
+    /**
+     * As {@link #retry(long)} for every pending, retrying and dead row of one channel, e.g. after
+     * an outage was fixed.
+     *
+     * @param channel the channel name ({@code email}, {@code push})
+     * @return how many rows were made due now
+     * @throws dev.notify.InvalidRequestException if {@code channel} is blank
+     */
+    int retryAll(String channel);
 
     /**
      * Claims and delivers every row due now, on the calling thread, until none is left.

@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each of a recipient's subscriptions is one destination (its id), so one outbox row. A
  * delivery POSTs the encrypted payload (see {@link #deliver}) with headers {@code TTL},
- * {@code Urgency} (from the priority), {@code Topic} (from {@code data.collapse_key}, when given),
+ * {@code Urgency} (from the priority), {@code Topic} (RFC 8030 section 5.4: from
+ * {@code data.collapse_key} when given, else {@code outbox-<row id>}, so a re-delivery of the same
+ * row after a crash replaces the first message at the push service if it is still undelivered),
  * {@code Content-Encoding: aes128gcm} and {@code Authorization: vapid t=..., k=...}, and maps the
  * push service's answer to an outcome:
  * <table>
@@ -56,7 +58,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>2xx (201 Created, 202 Accepted)</td><td>delivered; the subscription's last success is recorded</td></tr>
  *   <tr><td>404, 410</td><td>gone: the subscription expired or was revoked, and is deleted</td></tr>
  *   <tr><td>413</td><td>sent once more with a payload half as long; failed if 413 again</td></tr>
- *   <tr><td>429, 5xx, 408, no answer</td><td>retry, after {@code Retry-After} when given</td></tr>
+ *   <tr><td>429, 5xx, 408, refused connection, no answer</td><td>unavailable: the row waits for the
+ *       push service's origin (its circuit breaker), after {@code Retry-After} when given, without
+ *       spending an attempt</td></tr>
  *   <tr><td>400, 401, 403 and other 4xx</td><td>failed with the status and the start of the answer;
  *       the subscription is kept, and the first such answer per push service and status is logged
  *       as a configuration error</td></tr>
@@ -138,24 +142,33 @@ public final class PushChannel implements DeliveryChannel {
      */
     @Override
     public List<DeliveryOutcome> deliver(List<Delivery> batch) {
-        Running r = running();
-        List<Long> ids = new ArrayList<>();
-        for (Delivery d : batch) {
-            Long id = parseId(d.destination());
-            if (id != null) {
-                ids.add(id);
-            }
+        DeliveryOutcome[] outcomes = new DeliveryOutcome[batch.size()];
+        Map<Delivery, Integer> index = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            index.put(batch.get(i), i);
         }
+        deliver(batch, (d, outcome) -> outcomes[index.get(d)] = outcome);
+        return List.of(outcomes);
+    }
+
+    /**
+     * As {@link #deliver(List)}, reporting each outcome as soon as its push service has answered,
+     * from the channel's own threads; returns when all have answered.
+     */
+    @Override
+    public void deliver(List<Delivery> batch, OutcomeSink sink) {
+        Running r = running();
         Map<Long, StoredPushSubscription> subscriptions;
         try {
-            subscriptions = r.store.findAll(ids);
+            subscriptions = r.store.findAll(subscriptionIds(batch));
         } catch (RuntimeException e) {
             log.warn("Web Push: cannot load the subscriptions of {} deliveries", batch.size(), e);
             DeliveryOutcome retry = DeliveryOutcome.retry("cannot load push subscriptions: " + e.getMessage());
-            return batch.stream().map(d -> retry).toList();
+            batch.forEach(d -> sink.report(d, retry));
+            return;
         }
         PushEncryption encryption = new PushEncryption();
-        List<CompletableFuture<DeliveryOutcome>> pending = new ArrayList<>(batch.size());
+        List<CompletableFuture<?>> pending = new ArrayList<>(batch.size());
         for (Delivery d : batch) {
             CompletableFuture<DeliveryOutcome> outcome;
             try {
@@ -164,13 +177,39 @@ public final class PushChannel implements DeliveryChannel {
                 log.warn("Web Push delivery {} failed unexpectedly", d.outboxId(), e);
                 outcome = CompletableFuture.completedFuture(DeliveryOutcome.retry("unexpected error: " + e));
             }
-            pending.add(outcome);
+            pending.add(outcome.thenAccept(o -> sink.report(d, o)));
         }
-        List<DeliveryOutcome> outcomes = new ArrayList<>(batch.size());
-        for (CompletableFuture<DeliveryOutcome> f : pending) {
-            outcomes.add(f.join());
+        for (CompletableFuture<?> f : pending) {
+            f.join();
         }
-        return outcomes;
+    }
+
+    /**
+     * One route per push service origin ({@code scheme://host:port} of the subscription's
+     * endpoint), so an outage of one push service holds up only its own deliveries; an empty
+     * route for a delivery whose subscription is gone (it needs no push service).
+     */
+    @Override
+    public List<String> routes(List<Delivery> batch) {
+        Map<Long, StoredPushSubscription> subscriptions = running().store.findAll(subscriptionIds(batch));
+        List<String> routes = new ArrayList<>(batch.size());
+        for (Delivery d : batch) {
+            Long id = parseId(d.destination());
+            StoredPushSubscription sub = id == null ? null : subscriptions.get(id);
+            routes.add(sub == null ? "" : sub.subscription().origin());
+        }
+        return routes;
+    }
+
+    private static List<Long> subscriptionIds(List<Delivery> batch) {
+        List<Long> ids = new ArrayList<>();
+        for (Delivery d : batch) {
+            Long id = parseId(d.destination());
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     /** Deletes subscriptions that never worked, or stopped working, per {@link PushSettings.Builder#expireAfter}. */
@@ -307,7 +346,8 @@ public final class PushChannel implements DeliveryChannel {
             return done(DeliveryOutcome.failed("push subscription " + id + ": " + e.getMessage()));
         }
         // Outcomes touch the database: run them on the channel's threads, not the JDK's async pool.
-        return send(r, uri, n, body)
+        String topic = topic(d);
+        return send(r, uri, n, body, topic)
                 .thenComposeAsync(response -> {
                     if (response.statusCode() != 413) {
                         return done(outcome(r, sub, origin, response));
@@ -316,7 +356,7 @@ public final class PushChannel implements DeliveryChannel {
                     byte[] shorter = PushPayload.of(n, icon, plaintext.length / 2);
                     byte[] retryBody = new PushEncryption().encrypt(sub.subscription().p256dhBytes(),
                             sub.subscription().authBytes(), shorter);
-                    return send(r, uri, n, retryBody).thenApplyAsync(second -> second.statusCode() == 413
+                    return send(r, uri, n, retryBody, topic).thenApplyAsync(second -> second.statusCode() == 413
                             ? DeliveryOutcome.failed("push service " + origin + " answered 413 (payload too large) "
                             + "twice, the second time to a payload shortened to " + shorter.length + " bytes: "
                             + excerptOrStatus(second))
@@ -325,7 +365,18 @@ public final class PushChannel implements DeliveryChannel {
                 .exceptionally(e -> transportFailure(origin, e));
     }
 
-    private CompletableFuture<HttpResponse<String>> send(Running r, URI uri, Notification n, byte[] body) {
+    /**
+     * The {@code Topic} (RFC 8030 section 5.4): the notification's {@code collapse_key} when given,
+     * else one per outbox row ({@code outbox-<id>}, URL-safe base64 characters, at most 26), so a
+     * re-delivery of the same row replaces the earlier message if the push service still holds it.
+     */
+    static String topic(Delivery d) {
+        String collapse = PushHeaders.topic(d.notification().data().get("collapse_key"));
+        return collapse != null ? collapse : "outbox-" + d.outboxId();
+    }
+
+    private CompletableFuture<HttpResponse<String>> send(Running r, URI uri, Notification n, byte[] body,
+                                                         String topic) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(settings.requestTimeout())
                 .header("TTL", Long.toString(settings.ttl().getSeconds()))
@@ -334,10 +385,7 @@ public final class PushChannel implements DeliveryChannel {
                 .header("Content-Type", "application/octet-stream")
                 .header("Authorization", r.tokens.authorization(uri))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        String topic = PushHeaders.topic(n.data().get("collapse_key"));
-        if (topic != null) {
-            request.header("Topic", topic);
-        }
+        request.header("Topic", topic);
         return r.http.sendAsync(request.build(), info -> new Excerpt());
     }
 
@@ -365,7 +413,7 @@ public final class PushChannel implements DeliveryChannel {
         if (status == 429 || status >= 500 || status == 408) {
             Duration after = PushHeaders.retryAfter(response.headers().firstValue("Retry-After").orElse(null),
                     r.clock.instant());
-            return DeliveryOutcome.retryAfter(reason, after);
+            return DeliveryOutcome.unavailable(reason, after);
         }
         if (status == 400 || status == 401 || status == 403) {
             reportConfigurationProblem(origin, status, response.body());
@@ -395,14 +443,14 @@ public final class PushChannel implements DeliveryChannel {
     private DeliveryOutcome transportFailure(String origin, Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof HttpTimeoutException) {
-            return DeliveryOutcome.retry("push service " + origin + " did not answer within "
+            return DeliveryOutcome.unavailable("push service " + origin + " did not answer within "
                     + settings.requestTimeout().toMillis() + " ms");
         }
         if (cause instanceof ConnectException) {
-            return DeliveryOutcome.retry("cannot connect to push service " + origin + ": " + cause.getMessage());
+            return DeliveryOutcome.unavailable("cannot connect to push service " + origin + ": " + cause.getMessage());
         }
         if (cause instanceof IOException) {
-            return DeliveryOutcome.retry("request to push service " + origin + " failed: " + cause);
+            return DeliveryOutcome.unavailable("request to push service " + origin + " failed: " + cause);
         }
         log.warn("Web Push request to {} failed unexpectedly", origin, cause);
         return DeliveryOutcome.retry("request to push service " + origin + " failed: " + cause);

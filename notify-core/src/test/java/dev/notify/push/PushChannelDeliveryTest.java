@@ -91,11 +91,31 @@ class PushChannelDeliveryTest {
         assertThat(got.header("TTL")).isEqualTo("86400");
         assertThat(got.header("Urgency")).isEqualTo("normal");
         assertThat(got.header("Content-Encoding")).isEqualTo("aes128gcm");
-        assertThat(got.header("Topic")).isNull();
+        assertThat(got.header("Topic")).as("one topic per outbox row, the same on a re-delivery")
+                .isEqualTo("outbox-" + ids.get());
         assertThat(got.claims().get("aud").asText()).isEqualTo(service.origin());
         assertThat(got.claims().get("sub").asText()).isEqualTo("mailto:ops@example.com");
         assertThat(Instant.ofEpochSecond(got.claims().get("exp").asLong())).isEqualTo(clock.instant().plus(Duration.ofHours(12)));
         assertThat(channel.store().find(sub.id()).orElseThrow().lastSuccessAt()).isEqualTo(clock.instant());
+        service.assertNoProblems();
+    }
+
+    @Test
+    void aRedeliveryOfTheSameOutboxRowCarriesTheSameTopic() {
+        Subscriber browser = service.subscribe();
+        StoredPushSubscription sub = channel.subscribe("alice", browser.subscription());
+        Delivery first = delivery(sub, notification("alice"));
+        Delivery again = new Delivery(first.outboxId(), first.channel(), first.destination(), first.notification(), 2);
+        Delivery other = delivery(sub, notification("alice"));
+
+        channel.deliver(List.of(first));
+        channel.deliver(List.of(again));
+        channel.deliver(List.of(other));
+
+        List<String> topics = service.received(browser).stream().map(r -> r.header("Topic")).toList();
+        assertThat(topics).hasSize(3);
+        assertThat(topics.get(0)).matches("[A-Za-z0-9_-]{1,32}").isEqualTo(topics.get(1));
+        assertThat(topics.get(2)).isNotEqualTo(topics.get(0));
         service.assertNoProblems();
     }
 
@@ -121,7 +141,7 @@ class PushChannelDeliveryTest {
         assertThat(byTitle.get("b").header("Topic")).matches("[A-Za-z0-9_-]{32}")
                 .isEqualTo(PushHeaders.topic("order 7 / shipped!"));
         assertThat(byTitle.get("c").header("Urgency")).isEqualTo("high");
-        assertThat(byTitle.get("c").header("Topic")).isNull();
+        assertThat(byTitle.get("c").header("Topic")).matches("outbox-\\d+");
         assertThat(byTitle.get("d").header("Topic")).hasSize(32).isNotEqualTo("x".repeat(32));
         service.assertNoProblems();
     }
@@ -245,7 +265,7 @@ class PushChannelDeliveryTest {
     }
 
     @Test
-    void tooManyRequestsIsRetriedAfterRetryAfter() {
+    void tooManyRequestsMeansUnavailableUntilRetryAfter() {
         Subscriber seconds = service.subscribe();
         Subscriber date = service.subscribe();
         StoredPushSubscription a = channel.subscribe("alice", seconds.subscription());
@@ -257,17 +277,17 @@ class PushChannelDeliveryTest {
         List<DeliveryOutcome> outcomes = channel.deliver(List.of(delivery(a, notification("alice")),
                 delivery(b, notification("alice"))));
 
-        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Retry.class, r -> {
+        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Unavailable.class, r -> {
             assertThat(r.after()).isEqualTo(Duration.ofSeconds(120));
             assertThat(r.reason()).contains("429");
         });
-        assertThat(outcomes.get(1)).isInstanceOfSatisfying(DeliveryOutcome.Retry.class,
+        assertThat(outcomes.get(1)).isInstanceOfSatisfying(DeliveryOutcome.Unavailable.class,
                 r -> assertThat(r.after()).isEqualTo(Duration.ofSeconds(300)));
         service.assertNoProblems();
     }
 
     @Test
-    void serverErrorIsRetried() {
+    void serverErrorMeansUnavailable() {
         Subscriber plain = service.subscribe();
         Subscriber unavailable = service.subscribe();
         StoredPushSubscription a = channel.subscribe("alice", plain.subscription());
@@ -278,11 +298,11 @@ class PushChannelDeliveryTest {
         List<DeliveryOutcome> outcomes = channel.deliver(List.of(delivery(a, notification("alice")),
                 delivery(b, notification("alice"))));
 
-        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Retry.class, r -> {
+        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Unavailable.class, r -> {
             assertThat(r.after()).isNull();
             assertThat(r.reason()).contains("500").contains("internal error");
         });
-        assertThat(outcomes.get(1)).isInstanceOfSatisfying(DeliveryOutcome.Retry.class,
+        assertThat(outcomes.get(1)).isInstanceOfSatisfying(DeliveryOutcome.Unavailable.class,
                 r -> assertThat(r.after()).isEqualTo(Duration.ofSeconds(30)));
         assertThat(channel.subscriptions("alice")).hasSize(2);
         service.assertNoProblems();
@@ -313,7 +333,7 @@ class PushChannelDeliveryTest {
     }
 
     @Test
-    void unreachablePushServiceIsRetried() throws Exception {
+    void unreachablePushServiceIsUnavailable() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -324,14 +344,14 @@ class PushChannelDeliveryTest {
 
         List<DeliveryOutcome> outcomes = channel.deliver(List.of(delivery(sub, notification("alice"))));
 
-        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Retry.class, r -> {
+        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Unavailable.class, r -> {
             assertThat(r.reason()).contains("127.0.0.1:" + closedPort);
             assertThat(r.after()).isNull();
         });
     }
 
     @Test
-    void pushServiceThatDoesNotAnswerIsRetriedAfterTheTimeout() {
+    void pushServiceThatDoesNotAnswerIsUnavailableAfterTheTimeout() {
         channel.close();
         channel = startChannel(settings().requestTimeout(Duration.ofMillis(300)).build());
         Subscriber slow = service.subscribe();
@@ -343,7 +363,7 @@ class PushChannelDeliveryTest {
         List<DeliveryOutcome> outcomes = channel.deliver(List.of(delivery(a, notification("alice")),
                 delivery(b, notification("alice"))));
 
-        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Retry.class,
+        assertThat(outcomes.get(0)).isInstanceOfSatisfying(DeliveryOutcome.Unavailable.class,
                 r -> assertThat(r.reason()).contains("did not answer within 300 ms"));
         assertThat(outcomes.get(1)).isEqualTo(DeliveryOutcome.delivered());
         service.assertNoProblems();
@@ -364,7 +384,7 @@ class PushChannelDeliveryTest {
                 delivery(a, notification("alice")), new Delivery(1, "push", "not-an-id", notification("alice"), 1),
                 delivery(b, notification("bob"))));
 
-        assertThat(outcomes.get(0)).isInstanceOf(DeliveryOutcome.Retry.class);
+        assertThat(outcomes.get(0)).isInstanceOf(DeliveryOutcome.Unavailable.class);
         assertThat(outcomes.get(1)).isEqualTo(DeliveryOutcome.delivered());
         assertThat(outcomes.get(2)).isInstanceOf(DeliveryOutcome.Failed.class);
         assertThat(outcomes.get(3)).isInstanceOf(DeliveryOutcome.Gone.class);

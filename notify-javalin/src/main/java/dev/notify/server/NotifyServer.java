@@ -69,7 +69,8 @@ public final class NotifyServer implements AutoCloseable {
         JwtAuthenticator authenticator = JwtAuthenticator.hs256(jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
-                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
+                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout())
+                .outbox(ServerOutbox.fromEnvironment(env));
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }

@@ -23,6 +23,7 @@ class AdminApiTest {
     /** A channel that sends to each profile's email address and fails while {@link #down} is set. */
     static final class MailLikeChannel implements DeliveryChannel {
         final AtomicBoolean down = new AtomicBoolean();
+        final AtomicBoolean busy = new AtomicBoolean();
 
         @Override
         public String name() {
@@ -37,7 +38,7 @@ class AdminApiTest {
         @Override
         public List<DeliveryOutcome> deliver(List<Delivery> batch) {
             return batch.stream().map(d -> down.get() ? DeliveryOutcome.failed("550 mailbox unavailable")
-                    : DeliveryOutcome.delivered()).toList();
+                    : busy.get() ? DeliveryOutcome.retry("451 try again later") : DeliveryOutcome.delivered()).toList();
         }
     }
 
@@ -115,7 +116,44 @@ class AdminApiTest {
                 .isEqualTo(Map.of("counts", Map.of("email", Map.of("delivered", 1))));
         HttpResponse<String> again = server.post("/api/v1/admin/outbox/" + row.get("id") + "/retry", admin, null);
         assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(again.body()).contains("not_waiting");
         assertThat(server.post("/api/v1/admin/outbox/424242/retry", admin, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void retryMakesARetryingRowDueNowAndRetryAllDoesSoForAChannel() {
+        put("/api/v1/recipients/bob", publisher, "{\"email\":\"bob@example.com\"}");
+        put("/api/v1/recipients/carol", publisher, "{\"email\":\"carol@example.com\"}");
+        put("/api/v1/recipients/dave", publisher, "{\"email\":\"dave@example.com\"}");
+        channel.busy.set(true);
+        server.create("bob", "Invoice");
+        assertThat(server.notify.outbox().deliverDue()).isEqualTo(1);
+        Map<String, Object> row = SseStreamTest.map(((List<?>) TestServer.body(
+                server.get("/api/v1/admin/outbox?status=retrying", admin)).get("entries")).get(0));
+        assertThat(server.notify.outbox().deliverDue()).as("waits for its backoff").isZero();
+
+        channel.busy.set(false);
+        HttpResponse<String> retried = server.post("/api/v1/admin/outbox/" + row.get("id") + "/retry", admin, null);
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(TestServer.body(retried)).containsEntry("status", "retrying").containsEntry("attempts", 1);
+        assertThat(server.notify.outbox().deliverDue()).isEqualTo(1);
+
+        channel.busy.set(true);
+        server.create("carol", "Invoice");
+        server.create("dave", "Invoice");
+        assertThat(server.notify.outbox().deliverDue()).isEqualTo(2);
+        assertThat(server.notify.outbox().deliverDue()).isZero();
+        channel.busy.set(false);
+        HttpResponse<String> all = server.post("/api/v1/admin/outbox/retry?channel=email", admin, null);
+        assertThat(all.statusCode()).isEqualTo(200);
+        assertThat(TestServer.body(all)).isEqualTo(Map.of("channel", "email", "retried", 2));
+        assertThat(server.notify.outbox().deliverDue()).isEqualTo(2);
+        assertThat(TestServer.body(server.get("/api/v1/admin/outbox/counts", admin)))
+                .isEqualTo(Map.of("counts", Map.of("email", Map.of("delivered", 3))));
+
+        assertThat(server.post("/api/v1/admin/outbox/retry", admin, null).body()).contains("channel");
+        assertThat(server.post("/api/v1/admin/outbox/retry?channel=email", publisher, null).statusCode())
+                .isEqualTo(403);
     }
 
     @Test

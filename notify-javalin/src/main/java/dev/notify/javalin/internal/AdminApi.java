@@ -43,6 +43,7 @@ public final class AdminApi {
         routes.get(admin, http.guarded(this::listOutbox));
         routes.get(admin + "/counts", http.guarded(this::counts));
         routes.post(admin + "/{id}/retry", http.guarded(this::retry));
+        routes.post(admin + "/retry", http.guarded(this::retryAll));
         routes.get(config.recipientsPath + "/{user_id}", http.guarded(this::getProfile));
         routes.put(config.recipientsPath + "/{user_id}", http.guarded(this::putProfile));
         routes.delete(config.recipientsPath + "/{user_id}", http.guarded(this::deleteProfile));
@@ -81,16 +82,33 @@ public final class AdminApi {
         Http.json(ctx, 200, Map.of("counts", counts));
     }
 
+    /** Makes one pending, retrying or dead row due now: 200 with the row, 404, or 409 {@code not_waiting}. */
     private void retry(Context ctx) {
         http.requireScope(ctx, Principal.ADMIN);
         try {
             Http.json(ctx, 200, view(notify.outbox().retry(Http.pathId(ctx))));
         } catch (dev.notify.NotifyException e) {
-            if ("not_dead".equals(e.code())) {
+            if ("not_waiting".equals(e.code())) {
                 throw new dev.notify.javalin.ApiException(409, e.code(), e.getMessage());
             }
             throw e;
         }
+    }
+
+    /**
+     * {@code POST .../outbox/retry?channel=email}: makes every pending, retrying and dead row of the
+     * channel due now; 200 with {@code {"channel": ..., "retried": n}}, 400 without a channel.
+     */
+    private void retryAll(Context ctx) {
+        http.requireScope(ctx, Principal.ADMIN);
+        String channel = ctx.queryParam("channel");
+        if (channel == null || channel.isBlank()) {
+            throw InvalidRequestException.field("channel", "is required (e.g. ?channel=email)");
+        }
+        var body = new LinkedHashMap<String, Object>();
+        body.put("channel", channel);
+        body.put("retried", notify.outbox().retryAll(channel));
+        Http.json(ctx, 200, body);
     }
 
     private static Map<String, Object> view(OutboxEntry e) {
