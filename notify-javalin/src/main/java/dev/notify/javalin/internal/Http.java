@@ -3,9 +3,9 @@ package dev.notify.javalin.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.NotFoundException;
-import dev.notify.NotifyException;
 import dev.notify.internal.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
@@ -37,6 +37,7 @@ final class Http {
     Handler guarded(Handler handler) {
         return ctx -> {
             try {
+                checkParameters(ctx);
                 handler.handle(ctx);
             } catch (ApiException e) {
                 error(ctx, e.status(), e.code(), e.getMessage());
@@ -44,23 +45,84 @@ final class Http {
                 ctx.header("WWW-Authenticate", "Bearer");
                 error(ctx, 401, e.code(), e.getMessage());
             } catch (InvalidRequestException e) {
-                error(ctx, 400, e.code(), e.getMessage());
+                error(ctx, 400, e.code(), e.getMessage(), e.field());
             } catch (NotFoundException e) {
                 error(ctx, 404, e.code(), e.getMessage());
-            } catch (NotifyException e) {
-                log.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
-                int status = "store_unavailable".equals(e.code()) ? 503 : 500;
-                error(ctx, status, e.code(), e.getMessage());
             } catch (RuntimeException e) {
                 // ctx.path() excludes the query string, so a ?token= never reaches the log.
-                log.error("{} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, ApiError.INTERNAL.code(), ApiError.INTERNAL.hint());
+                ServerFailure failure = ServerFailure.of(e, ctx.method() + " " + ctx.path());
+                if (failure.retryable()) {
+                    ctx.header("Retry-After", Long.toString(ServerFailure.RETRY_AFTER_SECONDS));
+                }
+                json(ctx, failure.status(), Map.of("error", failure.body()));
             }
         };
     }
 
     static void error(Context ctx, int status, String code, String message) {
-        json(ctx, status, Map.of("error", Map.of("code", code, "message", message)));
+        error(ctx, status, code, message, null);
+    }
+
+    /** An error body; {@code field} (may be null) names the request field at fault. */
+    static void error(Context ctx, int status, String code, String message, String field) {
+        json(ctx, status, Map.of("error", errorBody(code, message, field)));
+    }
+
+    static Map<String, Object> errorBody(String code, String message, String field) {
+        var body = new java.util.LinkedHashMap<String, Object>();
+        body.put("code", code);
+        body.put("message", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        return body;
+    }
+
+    /**
+     * Applies {@link InputRules#text} to every query and path parameter, named as sent.
+     *
+     * @throws InvalidRequestException code {@code invalid_text}
+     */
+    static void checkParameters(Context ctx) {
+        for (var e : ctx.queryParamMap().entrySet()) {
+            InputRules.text(e.getKey(), e.getKey());
+            for (String value : e.getValue()) {
+                InputRules.text(e.getKey(), value);
+            }
+        }
+        for (var e : ctx.pathParamMap().entrySet()) {
+            InputRules.text(e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * Applies {@link InputRules} to every string (object keys included) and number of a JSON
+     * document. Top-level fields are named as sent; nested ones by path ({@code data.order.id},
+     * {@code recipients[2]}).
+     *
+     * @throws InvalidRequestException code {@code invalid_text} or {@code invalid_number}
+     */
+    static void checkTree(JsonNode root) {
+        checkTree(null, root);
+    }
+
+    private static void checkTree(String path, JsonNode node) {
+        if (node.isTextual()) {
+            InputRules.text(path, node.textValue());
+        } else if (node.isNumber()) {
+            InputRules.number(path, node.numberValue());
+        } else if (node.isObject()) {
+            for (var fields = node.fields(); fields.hasNext(); ) {
+                var field = fields.next();
+                String name = path == null ? field.getKey() : path + "." + field.getKey();
+                InputRules.text(path == null ? field.getKey() : path, field.getKey());
+                checkTree(name, field.getValue());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkTree((path == null ? "" : path) + "[" + i + "]", node.get(i));
+            }
+        }
     }
 
     static void json(Context ctx, int status, Object body) {
@@ -118,6 +180,7 @@ final class Http {
         if (node == null || node.isMissingNode() || !node.isObject()) {
             throw new ApiException(ApiError.INVALID_JSON, "the body must be a JSON object");
         }
+        checkTree(node);
         return (ObjectNode) node;
     }
 
