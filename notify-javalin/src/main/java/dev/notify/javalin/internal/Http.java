@@ -1,11 +1,14 @@
 package dev.notify.javalin.internal;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.NotFoundException;
+import dev.notify.NotifyException;
 import dev.notify.internal.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
@@ -17,6 +20,7 @@ import io.javalin.http.Handler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +102,8 @@ final class Http {
     /**
      * Applies {@link InputRules} to every string (object keys included) and number of a JSON
      * document. Top-level fields are named as sent; nested ones by path ({@code data.order.id},
-     * {@code recipients[2]}).
+     * {@code recipients[2]}); a bad key is reported under its parent's name ({@code data}), and a
+     * bad top-level name with no field at all.
      *
      * @throws InvalidRequestException code {@code invalid_text} or {@code invalid_number}
      */
@@ -115,7 +120,16 @@ final class Http {
             for (var fields = node.fields(); fields.hasNext(); ) {
                 var field = fields.next();
                 String name = path == null ? field.getKey() : path + "." + field.getKey();
-                InputRules.text(path == null ? field.getKey() : path, field.getKey());
+                if (path == null) {
+                    try {
+                        InputRules.text("a field name", field.getKey());
+                    } catch (InvalidRequestException e) {
+                        // The name itself is at fault: there is no field to name.
+                        throw new InvalidRequestException(e.code(), null, e.getMessage());
+                    }
+                } else {
+                    InputRules.text(path, field.getKey());
+                }
                 checkTree(name, field.getValue());
             }
         } else if (node.isArray()) {
@@ -173,7 +187,7 @@ final class Http {
         try {
             node = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new ApiException(ApiError.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
+            throw parseFailure(e, "the body");
         } catch (IOException e) {
             throw new ApiException(ApiError.INVALID_JSON, "the body could not be read");
         }
@@ -182,6 +196,41 @@ final class Http {
         }
         checkTree(node);
         return (ObjectNode) node;
+    }
+
+    /**
+     * What a JSON document that Jackson could not read is reported as: {@code invalid_text} when
+     * it failed on a lone surrogate (Jackson refuses those in object keys itself), naming the
+     * object whose key it was; else {@code invalid_json}.
+     *
+     * @param what "the body" or "the message", for the error message
+     */
+    static NotifyException parseFailure(JsonProcessingException e, String what) {
+        String problem = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (e instanceof JsonParseException parse && problem.toLowerCase(Locale.ROOT).contains("surrogate")
+                && parse.getProcessor() != null) {
+            String field = objectPath(parse.getProcessor().getParsingContext());
+            return new InvalidRequestException(InputRules.INVALID_TEXT, field, (field == null ? "a field name"
+                    : "a key of " + field) + " must be valid Unicode but has a lone surrogate");
+        }
+        return new ApiException(ApiError.INVALID_JSON, what + " is not valid JSON: " + problem);
+    }
+
+    /** The dotted path of the object or array {@code context} is in; null at the top level. */
+    private static String objectPath(JsonStreamContext context) {
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext c = context; c != null && c.getParent() != null; c = c.getParent()) {
+            JsonStreamContext parent = c.getParent();
+            if (parent.inObject() && parent.getCurrentName() != null) {
+                path.insert(0, "." + parent.getCurrentName());
+            } else if (parent.inArray()) {
+                path.insert(0, "[" + parent.getCurrentIndex() + "]");
+            }
+        }
+        if (path.length() == 0) {
+            return null;
+        }
+        return path.charAt(0) == '.' ? path.substring(1) : path.toString();
     }
 
     private byte[] readLimited(Context ctx) {

@@ -250,7 +250,9 @@ public final class WebSocketApi {
         try {
             node = READER.readTree(text);
         } catch (JsonProcessingException e) {
-            return error(null, ApiError.INVALID_JSON.code(), "the message is not valid JSON: " + e.getOriginalMessage());
+            NotifyException failure = Http.parseFailure(e, "the message");
+            return error(null, failure.code(), failure.getMessage(),
+                    failure instanceof InvalidRequestException invalid ? invalid.field() : null);
         } catch (IOException e) {
             return error(null, ApiError.INVALID_JSON.code(), "the message could not be read");
         }
@@ -259,17 +261,19 @@ public final class WebSocketApi {
         }
         ObjectNode message = (ObjectNode) node;
         JsonNode requestId = message.get("request_id");
-        if (requestId != null && !(requestId.isNull() || requestId.isIntegralNumber()
-                || (requestId.isTextual() && requestId.asText().length() <= REQUEST_ID_MAX))) {
-            return error(null, ApiError.INVALID_REQUEST.code(), "request_id must be a number or a string of at most "
-                    + REQUEST_ID_MAX + " characters");
-        }
-        Object id = requestId == null || requestId.isNull() ? null
+        boolean idValid = requestId == null || requestId.isNull() || requestId.isIntegralNumber()
+                || (requestId.isTextual() && requestId.asText().length() <= REQUEST_ID_MAX);
+        Object id = !idValid || requestId == null || requestId.isNull() ? null
                 : requestId.isTextual() ? requestId.asText() : requestId.numberValue();
         try {
             Http.checkTree(message);
         } catch (InvalidRequestException e) {
-            return error(id, e.code(), e.getMessage(), e.field());
+            return error(InputRules.INVALID_TEXT.equals(e.code()) || "request_id".equals(e.field()) ? null : id,
+                    e.code(), e.getMessage(), e.field());
+        }
+        if (!idValid) {
+            return error(null, ApiError.INVALID_REQUEST.code(), "request_id must be a number or a string of at most "
+                    + REQUEST_ID_MAX + " characters");
         }
         JsonNode type = message.get("type");
         if (type == null || !type.isTextual()) {
