@@ -77,8 +77,12 @@ public final class JwtAuthenticator implements Authenticator {
     private final Clock clock;
     private final Duration maxLifetime;
     private final String userClaim;
+    private final String issuer;
+    private final List<String> audience;
 
     private JwtAuthenticator(Builder b) {
+        this.issuer = b.issuer;
+        this.audience = b.audience;
         this.clock = b.clock;
         this.maxLifetime = b.maxLifetime;
         this.userClaim = b.userClaim;
@@ -237,7 +241,8 @@ public final class JwtAuthenticator implements Authenticator {
     }
 
     /**
-     * Issues an HS256 token this authenticator accepts.
+     * Issues an HS256 token this authenticator accepts, with the configured issuer as {@code iss}
+     * and the first configured audience as {@code aud}.
      *
      * @param userId the user id, written to the user id claim ({@code sub} by default)
      * @param scopes granted scopes, written as a space-separated {@code scope} claim
@@ -261,6 +266,12 @@ public final class JwtAuthenticator implements Authenticator {
                 .withClaim(userClaim, userId);
         if (!scopes.isEmpty()) {
             builder.withClaim("scope", String.join(" ", scopes));
+        }
+        if (issuer != null) {
+            builder.withIssuer(issuer);
+        }
+        if (!audience.isEmpty()) {
+            builder.withAudience(audience.get(0));
         }
         return builder.sign(hs256);
     }
