@@ -190,7 +190,7 @@ public final class JwtAuthenticator implements Authenticator {
         try {
             key = jwks.find(kid);
         } catch (JwksKeys.UnavailableException e) {
-            throw new ApiException(503, "auth_unavailable", "the identity provider's keys cannot be fetched; retry later");
+            throw new ApiException(ApiError.AUTH_UNAVAILABLE, ApiError.AUTH_UNAVAILABLE.hint());
         }
         if (key == null) {
             throw new AuthenticationException("invalid token: its 'kid' names no key of the identity provider's key set");

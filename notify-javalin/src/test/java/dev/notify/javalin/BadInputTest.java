@@ -255,6 +255,29 @@ class BadInputTest {
         assertThat(rows(running)).isEqualTo(before);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Db.class)
+    void bodyBytesThatAreNotUtf8Are400AndWriteNothing(Db db) throws Exception {
+        Running running = server(db);
+        TestServer s = running.server();
+        long before = rows(running);
+        byte[] prefix = "{\"recipient\":\"alice\",\"title\":\"".getBytes(StandardCharsets.UTF_8);
+        // 0xC3 0x28: a broken two-byte sequence; 0xED 0xA0 0x80: a surrogate encoded as if it were a character.
+        for (byte[] bad : List.of(new byte[] {(byte) 0xC3, 0x28}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})) {
+            byte[] body = new byte[prefix.length + bad.length + 2];
+            System.arraycopy(prefix, 0, body, 0, prefix.length);
+            System.arraycopy(bad, 0, body, prefix.length, bad.length);
+            body[body.length - 2] = '"';
+            body[body.length - 1] = '}';
+            HttpResponse<String> r = s.send(s.request(BASE, s.token("shop", "publish"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat((String) error(r).get("code")).as(r.body()).isIn("invalid_json", "invalid_text");
+        }
+        assertThat(rows(running)).isEqualTo(before);
+    }
+
     static Stream<Arguments> pathCases() {
         List<Arguments> out = new ArrayList<>();
         for (Db db : Db.values()) {
