@@ -10,6 +10,8 @@ package dev.notify;
  */
 public record InboxQuery(boolean unreadOnly, String type, String cursor, int limit) {
     public InboxQuery {
+        InputRules.text("type", type);
+        InputRules.text("cursor", cursor);
         if (limit < 1 || limit > Limits.PAGE_MAX) {
             throw InvalidRequestException.field("limit",
                     "must be between 1 and " + Limits.PAGE_MAX + " but was " + limit);

@@ -534,6 +534,7 @@ public final class Notify implements AutoCloseable {
      * @throws InvalidRequestException if the recipient is blank or too long
      */
     public Inbox inbox(String recipient) {
+        InputRules.text("recipient", recipient);
         if (recipient == null || recipient.isBlank() || recipient.length() > Limits.RECIPIENT_MAX) {
             throw InvalidRequestException.field("recipient", "must be 1 to " + Limits.RECIPIENT_MAX + " characters");
         }

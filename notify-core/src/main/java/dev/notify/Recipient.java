@@ -12,10 +12,14 @@ import java.util.Objects;
  * @param displayName name to address the user by, or null
  * @param locale      preferred language, or null for the default
  * @param timeZone    the user's time zone, or null for UTC
+ * @throws InvalidRequestException code {@value InputRules#INVALID_TEXT} if a text breaks {@link InputRules}
  */
 public record Recipient(String userId, String email, String displayName, Locale locale, ZoneId timeZone) {
     public Recipient {
         Objects.requireNonNull(userId, "userId");
+        InputRules.text("user_id", userId);
+        InputRules.text("email", email);
+        InputRules.text("display_name", displayName);
     }
 
     /** A recipient known only by id and email address. */

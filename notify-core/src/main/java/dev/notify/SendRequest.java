@@ -71,6 +71,7 @@ public record SendRequest(
     private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9_.:-]+");
 
     public SendRequest {
+        checkTextAndNumbers(recipients, type, title, message, data, link, idempotencyKey, email, template, params, topic);
         if (topic != null) {
             requireText("topic", topic, Limits.TYPE_MAX);
             if (!TYPE.matcher(topic).matches()) {
@@ -139,6 +140,24 @@ public record SendRequest(
             }
             dev.notify.internal.JdbiRecipientProfiles.validateEmail(email);
         }
+    }
+
+    /** Every field through {@link InputRules}, first, so that no other check sees a NUL or lone surrogate. */
+    private static void checkTextAndNumbers(List<String> recipients, String type, String title, String message,
+                                            Map<String, Object> data, String link, String idempotencyKey,
+                                            String email, String template, Map<String, Object> params,
+                                            String topic) {
+        InputRules.texts("recipients", recipients);
+        InputRules.text("type", type);
+        InputRules.text("title", title);
+        InputRules.text("message", message);
+        InputRules.value("data", data);
+        InputRules.text("link", link);
+        InputRules.text("idempotency_key", idempotencyKey);
+        InputRules.text("email", email);
+        InputRules.text("template", template);
+        InputRules.value("params", params);
+        InputRules.text("topic", topic);
     }
 
     private static void requireText(String field, String value, int max) {

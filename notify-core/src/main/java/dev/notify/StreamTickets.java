@@ -73,6 +73,7 @@ public final class StreamTickets {
      *                                 {@code store_unavailable} if the database fails
      */
     public String issue(String recipient, Set<String> scopes, Instant now, Instant expiresAt) {
+        InputRules.text("recipient", recipient);
         if (recipient == null || recipient.isBlank() || recipient.length() > Limits.RECIPIENT_MAX) {
             throw InvalidRequestException.field("recipient", "must be 1 to " + Limits.RECIPIENT_MAX + " characters");
         }
@@ -116,7 +117,7 @@ public final class StreamTickets {
         } catch (NotifyException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new NotifyException("store_unavailable", "could not store the stream ticket: " + e.getMessage(), e);
+            throw dev.notify.internal.StoreFailures.of("storing the stream ticket", e);
         }
         return ticket;
     }
@@ -151,7 +152,7 @@ public final class StreamTickets {
                 return deleted == 1 ? found : Optional.<Ticket>empty();
             });
         } catch (RuntimeException e) {
-            throw new NotifyException("store_unavailable", "could not read the stream ticket: " + e.getMessage(), e);
+            throw dev.notify.internal.StoreFailures.of("reading the stream ticket", e);
         }
     }
 

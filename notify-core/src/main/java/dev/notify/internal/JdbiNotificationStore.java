@@ -445,14 +445,6 @@ public final class JdbiNotificationStore {
     }
 
     private static NotifyException storeFailure(String what, JdbiException e) {
-        return new NotifyException("store_unavailable", "notification store " + what + " failed: " + rootMessage(e), e);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
+        return StoreFailures.of("notification store " + what, e);
     }
 }

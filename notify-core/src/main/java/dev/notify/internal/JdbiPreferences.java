@@ -3,6 +3,7 @@ package dev.notify.internal;
 import static dev.notify.internal.JdbiNotificationStore.timestamp;
 
 import dev.notify.DigestFrequency;
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.Limits;
 import dev.notify.Preferences;
@@ -189,6 +190,7 @@ public final class JdbiPreferences implements Preferences {
     }
 
     private static void require(String field, String value, int max) {
+        InputRules.text(field, value);
         if (value == null || value.isBlank() || value.length() > max) {
             throw InvalidRequestException.field(field, "must be 1 to " + max + " characters");
         }

@@ -2,6 +2,7 @@ package dev.notify.internal;
 
 import static dev.notify.internal.JdbiNotificationStore.timestamp;
 
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.Limits;
 import dev.notify.Topics;
@@ -55,12 +56,14 @@ public final class JdbiTopics implements Topics {
 
     private static void validate(String topic, String userId) {
         validateTopic(topic);
+        InputRules.text("user_id", userId);
         if (userId == null || userId.isBlank() || userId.length() > Limits.RECIPIENT_MAX) {
             throw InvalidRequestException.field("user_id", "must be 1 to " + Limits.RECIPIENT_MAX + " characters");
         }
     }
 
     private static void validateTopic(String topic) {
+        InputRules.text("topic", topic);
         if (topic == null || !NAME.matcher(topic).matches()) {
             throw InvalidRequestException.field("topic", "must be 1 to " + Limits.TYPE_MAX
                     + " of letters, digits and _ . : - but was '" + topic + "'");

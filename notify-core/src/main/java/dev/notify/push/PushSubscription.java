@@ -2,6 +2,7 @@ package dev.notify.push;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.internal.Json;
 import java.net.URI;
@@ -36,6 +37,9 @@ public record PushSubscription(String endpoint, String p256dh, String auth) {
      *                                 16 bytes
      */
     public PushSubscription {
+        InputRules.text("endpoint", endpoint);
+        InputRules.text("keys.p256dh", p256dh);
+        InputRules.text("keys.auth", auth);
         URI uri = parseEndpoint(endpoint);
         endpoint = uri.toString();
         p256dh = EcKeys.base64Url(decodeP256dh(p256dh));

@@ -1,5 +1,6 @@
 package dev.notify.push;
 
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.Limits;
 import dev.notify.NotifyException;
@@ -261,6 +262,7 @@ public final class PushSubscriptionStore {
     }
 
     static void requireRecipient(String recipient) {
+        InputRules.text("recipient", recipient);
         if (recipient == null || recipient.isBlank()) {
             throw InvalidRequestException.field("recipient", "is required");
         }
@@ -308,11 +310,7 @@ public final class PushSubscriptionStore {
     }
 
     private static NotifyException failure(JdbiException e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return new NotifyException("store_unavailable", "push subscription store failed: " + root.getMessage(), e);
+        return dev.notify.internal.StoreFailures.of("push subscription store", e);
     }
 
     private static boolean isUniqueViolation(Throwable e) {

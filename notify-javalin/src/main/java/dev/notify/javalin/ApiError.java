@@ -7,12 +7,20 @@ package dev.notify.javalin;
 public enum ApiError {
     INVALID_JSON(400, "the body is not valid JSON"),
     INVALID_REQUEST(400, "a field is missing or invalid"),
+    /** Text with U+0000 or a lone surrogate; see {@link dev.notify.InputRules}. */
+    INVALID_TEXT(400, "a text holds U+0000 (NUL) or a lone surrogate"),
+    /** A number that is not finite or does not fit 64 bits; see {@link dev.notify.InputRules}. */
+    INVALID_NUMBER(400, "a number is beyond the range of a double or a 64-bit integer"),
     UNAUTHENTICATED(401, "send a valid token as 'Authorization: Bearer <token>' or '?token='"),
     INSUFFICIENT_SCOPE(403, "the token lacks the scope this call needs"),
     NOT_FOUND(404, "no such notification"),
     PAYLOAD_TOO_LARGE(413, "the body is larger than the server accepts"),
     UNSUPPORTED_MEDIA_TYPE(415, "send the body as application/json"),
     STORE_UNAVAILABLE(503, "the database is unavailable; retry later"),
+    /** A database failure that retrying cannot cure. */
+    STORE_ERROR(500, "the database could not complete the request"),
+    /** The identity provider's key set cannot be fetched and the token's key is not cached. */
+    AUTH_UNAVAILABLE(503, "the identity provider's keys cannot be fetched; retry later"),
     INTERNAL(500, "unexpected server error");
 
     private final int status;

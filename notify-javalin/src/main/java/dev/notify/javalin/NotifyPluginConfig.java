@@ -25,7 +25,12 @@ public final class NotifyPluginConfig {
 
     /** The notify instance to serve; required. The plugin does not close it. */
     public Notify notify;
-    /** Verifies bearer tokens; required. */
+    /**
+     * Verifies bearer tokens; required. Usually a {@link JwtAuthenticator}: HS256 with a shared
+     * secret and/or RS256/ES256 from an identity provider's JWKS URL, {@code exp} required within a
+     * maximum lifetime, optional issuer and audience checks, a configurable user id claim
+     * ({@link JwtAuthenticator#builder()}).
+     */
     public Authenticator authenticator;
     /** Base path of the API; default {@value #DEFAULT_BASE_PATH}. */
     public String basePath = DEFAULT_BASE_PATH;

@@ -95,13 +95,13 @@ public final class NotifyCli implements Callable<Integer> {
         @CommandLine.ParentCommand
         NotifyCli parent;
 
-        @Option(names = "--user", required = true, description = "user id, the token's 'sub'")
+        @Option(names = "--user", required = true, description = "user id, written to the user id claim (NOTIFY_JWT_USER_CLAIM, default 'sub')")
         String user;
 
         @Option(names = "--scope", split = ",", description = "scopes to grant: publish, admin (repeatable)")
         List<String> scopes = List.of();
 
-        @Option(names = "--ttl", defaultValue = "1h", description = "validity, e.g. 30m, 1h, 7d or PT1H (default 1h)")
+        @Option(names = "--ttl", defaultValue = "1h", description = "validity, e.g. 30m, 1h or PT1H (default 1h), at most NOTIFY_JWT_MAX_LIFETIME (default 24h)")
         String ttl;
 
         @CommandLine.Spec
@@ -110,8 +110,13 @@ public final class NotifyCli implements Callable<Integer> {
         @Override
         public Integer call() {
             Duration validity = parseDuration(spec, ttl);
-            String token = JwtAuthenticator.hs256(parent.config().resolveJwtSecret())
-                    .issue(user, new LinkedHashSet<>(scopes), validity);
+            JwtAuthenticator authenticator = ServerAuth.fromEnvironment(parent.env, parent.config().resolveJwtSecret());
+            if (validity.compareTo(authenticator.maxLifetime()) > 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ttl " + ttl
+                        + " exceeds the longest token lifetime the server accepts, " + authenticator.maxLifetime()
+                        + " (" + ServerAuth.MAX_LIFETIME + ")");
+            }
+            String token = authenticator.issue(user, new LinkedHashSet<>(scopes), validity);
             spec.commandLine().getOut().println(token);
             return 0;
         }
@@ -151,7 +156,7 @@ public final class NotifyCli implements Callable<Integer> {
         public Integer call() throws Exception {
             ServerConfig config = parent.config();
             String base = server != null ? server : "http://localhost:" + config.port();
-            String token = JwtAuthenticator.hs256(config.resolveJwtSecret())
+            String token = ServerAuth.fromEnvironment(parent.env, config.resolveJwtSecret())
                     .issue("notify-cli", java.util.Set.of(Principal.PUBLISH), Duration.ofMinutes(1));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("recipients", users);

@@ -66,7 +66,7 @@ public final class NotifyServer implements AutoCloseable {
      */
     public static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out) {
         String jwtSecret = config.resolveJwtSecret();
-        JwtAuthenticator authenticator = JwtAuthenticator.hs256(jwtSecret);
+        JwtAuthenticator authenticator = ServerAuth.fromEnvironment(env, jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
                 .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout())
@@ -136,6 +136,7 @@ public final class NotifyServer implements AutoCloseable {
                 : templateCount + " from " + templatesDir));
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
+        out.println("  accepted: " + ServerAuth.describe(env));
         out.println("  get one:  java -jar notify-server.jar token --user alice");
         out.flush();
         return server;

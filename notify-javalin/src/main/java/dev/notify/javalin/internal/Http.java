@@ -1,8 +1,11 @@
 package dev.notify.javalin.internal;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.NotFoundException;
 import dev.notify.NotifyException;
@@ -17,6 +20,7 @@ import io.javalin.http.Handler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,7 @@ final class Http {
     Handler guarded(Handler handler) {
         return ctx -> {
             try {
+                checkParameters(ctx);
                 handler.handle(ctx);
             } catch (ApiException e) {
                 error(ctx, e.status(), e.code(), e.getMessage());
@@ -44,23 +49,94 @@ final class Http {
                 ctx.header("WWW-Authenticate", "Bearer");
                 error(ctx, 401, e.code(), e.getMessage());
             } catch (InvalidRequestException e) {
-                error(ctx, 400, e.code(), e.getMessage());
+                error(ctx, 400, e.code(), e.getMessage(), e.field());
             } catch (NotFoundException e) {
                 error(ctx, 404, e.code(), e.getMessage());
-            } catch (NotifyException e) {
-                log.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
-                int status = "store_unavailable".equals(e.code()) ? 503 : 500;
-                error(ctx, status, e.code(), e.getMessage());
             } catch (RuntimeException e) {
                 // ctx.path() excludes the query string, so a ?token= never reaches the log.
-                log.error("{} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, ApiError.INTERNAL.code(), ApiError.INTERNAL.hint());
+                ServerFailure failure = ServerFailure.of(e, ctx.method() + " " + ctx.path());
+                if (failure.retryable()) {
+                    ctx.header("Retry-After", Long.toString(ServerFailure.RETRY_AFTER_SECONDS));
+                }
+                json(ctx, failure.status(), Map.of("error", failure.body()));
             }
         };
     }
 
     static void error(Context ctx, int status, String code, String message) {
-        json(ctx, status, Map.of("error", Map.of("code", code, "message", message)));
+        error(ctx, status, code, message, null);
+    }
+
+    /** An error body; {@code field} (may be null) names the request field at fault. */
+    static void error(Context ctx, int status, String code, String message, String field) {
+        json(ctx, status, Map.of("error", errorBody(code, message, field)));
+    }
+
+    static Map<String, Object> errorBody(String code, String message, String field) {
+        var body = new java.util.LinkedHashMap<String, Object>();
+        body.put("code", code);
+        body.put("message", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        return body;
+    }
+
+    /**
+     * Applies {@link InputRules#text} to every query and path parameter, named as sent.
+     *
+     * @throws InvalidRequestException code {@code invalid_text}
+     */
+    static void checkParameters(Context ctx) {
+        for (var e : ctx.queryParamMap().entrySet()) {
+            InputRules.text(e.getKey(), e.getKey());
+            for (String value : e.getValue()) {
+                InputRules.text(e.getKey(), value);
+            }
+        }
+        for (var e : ctx.pathParamMap().entrySet()) {
+            InputRules.text(e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * Applies {@link InputRules} to every string (object keys included) and number of a JSON
+     * document. Top-level fields are named as sent; nested ones by path ({@code data.order.id},
+     * {@code recipients[2]}); a bad key is reported under its parent's name ({@code data}), and a
+     * bad top-level name with no field at all.
+     *
+     * @throws InvalidRequestException code {@code invalid_text} or {@code invalid_number}
+     */
+    static void checkTree(JsonNode root) {
+        checkTree(null, root);
+    }
+
+    private static void checkTree(String path, JsonNode node) {
+        if (node.isTextual()) {
+            InputRules.text(path, node.textValue());
+        } else if (node.isNumber()) {
+            InputRules.number(path, node.numberValue());
+        } else if (node.isObject()) {
+            for (var fields = node.fields(); fields.hasNext(); ) {
+                var field = fields.next();
+                String name = path == null ? field.getKey() : path + "." + field.getKey();
+                if (path == null) {
+                    try {
+                        InputRules.text("a field name", field.getKey());
+                    } catch (InvalidRequestException e) {
+                        // The name itself is at fault: there is no field to name.
+                        throw new InvalidRequestException(e.code(), null, e.getMessage());
+                    }
+                } else {
+                    InputRules.text(path, field.getKey());
+                }
+                checkTree(name, field.getValue());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkTree((path == null ? "" : path) + "[" + i + "]", node.get(i));
+            }
+        }
     }
 
     static void json(Context ctx, int status, Object body) {
@@ -111,14 +187,50 @@ final class Http {
         try {
             node = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new ApiException(ApiError.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
+            throw parseFailure(e, "the body");
         } catch (IOException e) {
             throw new ApiException(ApiError.INVALID_JSON, "the body could not be read");
         }
         if (node == null || node.isMissingNode() || !node.isObject()) {
             throw new ApiException(ApiError.INVALID_JSON, "the body must be a JSON object");
         }
+        checkTree(node);
         return (ObjectNode) node;
+    }
+
+    /**
+     * What a JSON document that Jackson could not read is reported as: {@code invalid_text} when
+     * it failed on a lone surrogate (Jackson refuses those in object keys itself), naming the
+     * object whose key it was; else {@code invalid_json}.
+     *
+     * @param what "the body" or "the message", for the error message
+     */
+    static NotifyException parseFailure(JsonProcessingException e, String what) {
+        String problem = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (e instanceof JsonParseException parse && problem.toLowerCase(Locale.ROOT).contains("surrogate")
+                && parse.getProcessor() != null) {
+            String field = objectPath(parse.getProcessor().getParsingContext());
+            return new InvalidRequestException(InputRules.INVALID_TEXT, field, (field == null ? "a field name"
+                    : "a key of " + field) + " must be valid Unicode but has a lone surrogate");
+        }
+        return new ApiException(ApiError.INVALID_JSON, what + " is not valid JSON: " + problem);
+    }
+
+    /** The dotted path of the object or array {@code context} is in; null at the top level. */
+    private static String objectPath(JsonStreamContext context) {
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext c = context; c != null && c.getParent() != null; c = c.getParent()) {
+            JsonStreamContext parent = c.getParent();
+            if (parent.inObject() && parent.getCurrentName() != null) {
+                path.insert(0, "." + parent.getCurrentName());
+            } else if (parent.inArray()) {
+                path.insert(0, "[" + parent.getCurrentIndex() + "]");
+            }
+        }
+        if (path.length() == 0) {
+            return null;
+        }
+        return path.charAt(0) == '.' ? path.substring(1) : path.toString();
     }
 
     private byte[] readLimited(Context ctx) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notify.InboxQuery;
+import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.Limits;
 import dev.notify.NotFoundException;
@@ -118,6 +119,7 @@ public final class WebSocketApi {
 
     private void beforeUpgrade(Context ctx) {
         try {
+            Http.checkParameters(ctx);
             Principal principal = http.authenticateStream(ctx, tickets);
             long resumeAfter = Http.lastEventId(ctx);
             ctx.attribute(PRINCIPAL, principal);
@@ -126,17 +128,26 @@ public final class WebSocketApi {
             ctx.res().setHeader("WWW-Authenticate", "Bearer");
             refuse(ctx, 401, e.code(), e.getMessage());
         } catch (InvalidRequestException e) {
-            refuse(ctx, 400, e.code(), e.getMessage());
+            refuse(ctx, 400, Http.errorBody(e.code(), e.getMessage(), e.field()));
         } catch (ApiException e) {
             refuse(ctx, e.status(), e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            ServerFailure failure = ServerFailure.of(e, "WebSocket upgrade " + ctx.path());
+            if (failure.retryable()) {
+                ctx.res().setHeader("Retry-After", Long.toString(ServerFailure.RETRY_AFTER_SECONDS));
+            }
+            refuse(ctx, failure.status(), failure.body());
         }
     }
 
     /** Answers the upgrade request with an HTTP error instead of switching protocols. */
     private static void refuse(Context ctx, int status, String code, String message) {
+        refuse(ctx, status, Http.errorBody(code, message, null));
+    }
+
+    private static void refuse(Context ctx, int status, Map<String, Object> error) {
         ctx.skipRemainingHandlers();
-        byte[] body = Json.write(Map.of("error", Map.of("code", code, "message", message)))
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = Json.write(Map.of("error", error)).getBytes(StandardCharsets.UTF_8);
         try {
             var res = ctx.res();
             res.setStatus(status);
@@ -239,7 +250,9 @@ public final class WebSocketApi {
         try {
             node = READER.readTree(text);
         } catch (JsonProcessingException e) {
-            return error(null, ApiError.INVALID_JSON.code(), "the message is not valid JSON: " + e.getOriginalMessage());
+            NotifyException failure = Http.parseFailure(e, "the message");
+            return error(null, failure.code(), failure.getMessage(),
+                    failure instanceof InvalidRequestException invalid ? invalid.field() : null);
         } catch (IOException e) {
             return error(null, ApiError.INVALID_JSON.code(), "the message could not be read");
         }
@@ -248,13 +261,20 @@ public final class WebSocketApi {
         }
         ObjectNode message = (ObjectNode) node;
         JsonNode requestId = message.get("request_id");
-        if (requestId != null && !(requestId.isNull() || requestId.isIntegralNumber()
-                || (requestId.isTextual() && requestId.asText().length() <= REQUEST_ID_MAX))) {
+        boolean idValid = requestId == null || requestId.isNull() || requestId.isIntegralNumber()
+                || (requestId.isTextual() && requestId.asText().length() <= REQUEST_ID_MAX);
+        Object id = !idValid || requestId == null || requestId.isNull() ? null
+                : requestId.isTextual() ? requestId.asText() : requestId.numberValue();
+        try {
+            Http.checkTree(message);
+        } catch (InvalidRequestException e) {
+            return error(InputRules.INVALID_TEXT.equals(e.code()) || "request_id".equals(e.field()) ? null : id,
+                    e.code(), e.getMessage(), e.field());
+        }
+        if (!idValid) {
             return error(null, ApiError.INVALID_REQUEST.code(), "request_id must be a number or a string of at most "
                     + REQUEST_ID_MAX + " characters");
         }
-        Object id = requestId == null || requestId.isNull() ? null
-                : requestId.isTextual() ? requestId.asText() : requestId.numberValue();
         JsonNode type = message.get("type");
         if (type == null || !type.isTextual()) {
             return error(id, ApiError.INVALID_REQUEST.code(), "type is required: one of " + String.join(", ", TYPES));
@@ -279,23 +299,31 @@ public final class WebSocketApi {
         } catch (ApiException e) {
             return error(id, e.code(), e.getMessage());
         } catch (InvalidRequestException e) {
-            return error(id, ApiError.INVALID_REQUEST.code(), e.getMessage());
+            // Text and number rules keep their own codes, as over HTTP; other field errors are invalid_request.
+            boolean rule = InputRules.INVALID_TEXT.equals(e.code()) || InputRules.INVALID_NUMBER.equals(e.code());
+            return error(id, rule ? e.code() : ApiError.INVALID_REQUEST.code(), e.getMessage(), e.field());
         } catch (NotFoundException e) {
             return error(id, e.code(), e.getMessage());
-        } catch (NotifyException e) {
-            log.warn("websocket {} failed: {}", type.asText(), e.getMessage());
-            return error(id, e.code(), e.getMessage());
         } catch (RuntimeException e) {
-            log.error("websocket {} failed", type.asText(), e);
-            return error(id, ApiError.INTERNAL.code(), ApiError.INTERNAL.hint());
+            ServerFailure failure = ServerFailure.of(e, "websocket " + type.asText());
+            Map<String, Object> error = error(id, failure.code(), failure.message());
+            error.put("error_id", failure.errorId());
+            return error;
         }
     }
 
     private static Map<String, Object> error(Object requestId, String code, String message) {
+        return error(requestId, code, message, null);
+    }
+
+    private static Map<String, Object> error(Object requestId, String code, String message, String field) {
         var error = new LinkedHashMap<String, Object>();
         error.put("type", "error");
         error.put("code", code);
         error.put("message", message);
+        if (field != null) {
+            error.put("field", field);
+        }
         if (requestId != null) {
             error.put("request_id", requestId);
         }
