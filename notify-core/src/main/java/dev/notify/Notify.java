@@ -572,6 +572,17 @@ public final class Notify implements AutoCloseable {
         return hub.open(recipient, Objects.requireNonNull(sink, "sink"), Objects.requireNonNull(options, "options"));
     }
 
+    /**
+     * Throws what {@link #openStream} would throw now if a cap on open streams refused {@code
+     * recipient}'s next one, for transports that must answer before they can open the stream (a
+     * WebSocket upgrade). {@link #openStream} checks again, atomically.
+     *
+     * @throws StreamLimitException if the recipient or this node holds as many streams as allowed
+     */
+    public void checkStreamCapacity(String recipient) {
+        hub.checkCapacity(recipient);
+    }
+
     /** The recipient's open real-time connections on this node. */
     public List<StreamConnection> streams(String recipient) {
         return hub.connections(recipient);

@@ -233,6 +233,17 @@ public final class StreamHub implements AutoCloseable {
         }
     }
 
+    /** @throws StreamLimitException if {@link #open} would refuse {@code recipient} now */
+    public void checkCapacity(String recipient) {
+        if (open.get() >= maxOpen) {
+            throw StreamLimitException.total(maxOpen);
+        }
+        Set<Connection> connections = byRecipient.get(recipient);
+        if (connections != null && connections.size() >= maxPerRecipient) {
+            throw StreamLimitException.perRecipient(recipient, maxPerRecipient);
+        }
+    }
+
     public List<StreamConnection> connections(String recipient) {
         Set<Connection> connections = byRecipient.get(recipient);
         return connections == null ? List.of() : List.copyOf(connections);

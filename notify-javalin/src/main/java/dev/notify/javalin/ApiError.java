@@ -12,7 +12,9 @@ public enum ApiError {
     NOT_FOUND(404, "no such notification"),
     PAYLOAD_TOO_LARGE(413, "the body is larger than the server accepts"),
     UNSUPPORTED_MEDIA_TYPE(415, "send the body as application/json"),
+    TOO_MANY_STREAMS(429, "this user already has as many open streams as allowed; close one and retry"),
     STORE_UNAVAILABLE(503, "the database is unavailable; retry later"),
+    STREAMS_UNAVAILABLE(503, "the server holds as many open streams as it allows; retry after Retry-After"),
     INTERNAL(500, "unexpected server error");
 
     private final int status;

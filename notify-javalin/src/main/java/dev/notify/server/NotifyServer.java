@@ -8,9 +8,9 @@ import dev.notify.template.TemplateRegistry;
 import io.javalin.Javalin;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -61,7 +61,10 @@ public final class NotifyServer implements AutoCloseable {
         JwtAuthenticator authenticator = JwtAuthenticator.hs256(jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
-                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
+                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout())
+                .maxStreamsPerRecipient(config.streams().maxStreamsPerUser())
+                .maxOpenStreams(config.streams().effectiveMaxStreams())
+                .maxStreamDuration(config.streams().maxStreamDuration());
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }
@@ -77,7 +80,8 @@ public final class NotifyServer implements AutoCloseable {
         Notify notify = builder.build();
         // Idle connections are timed out by Jetty only well after a missed heartbeat, so an open
         // SSE stream is never cut between two keep-alives.
-        long idleTimeoutMs = config.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(10)).toMillis();
+        long idleTimeoutMs = config.streams().effectiveIdleTimeout(config.heartbeat()).toMillis();
+        int maxConnections = config.streams().effectiveMaxConnections();
         Javalin app;
         try {
             app = Javalin.create(javalin -> {
@@ -88,6 +92,11 @@ public final class NotifyServer implements AutoCloseable {
                         Math.min(8, config.httpMaxThreads()), 60_000);
                 threads.setName("notify-http");
                 javalin.jetty.threadPool = threads;
+                if (maxConnections < Integer.MAX_VALUE) {
+                    // Past this Jetty stops accepting (connections wait in the kernel's queue)
+                    // rather than failing accept() with "Too many open files" in a loop.
+                    javalin.jetty.modifyServer(server -> server.addBean(new NetworkConnectionLimit(maxConnections, server)));
+                }
                 javalin.jetty.addConnector((server, http) -> {
                     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
                     connector.setHost(config.host());
@@ -102,6 +111,8 @@ public final class NotifyServer implements AutoCloseable {
                     plugin.wsPing = config.wsPing();
                     plugin.unsubscribeTokens = channels.unsubscribeTokens();
                     plugin.corsOrigins = channels.corsOrigins();
+                    plugin.headerTimeout = config.streams().headerTimeout();
+                    plugin.streamRetryAfter = config.streams().streamRetryAfter();
                 }));
             }).start();
         } catch (RuntimeException e) {
@@ -123,6 +134,10 @@ public final class NotifyServer implements AutoCloseable {
                 : templateCount + " from " + templatesDir));
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
+        out.println("  streams:  at most " + config.streams().maxStreamsPerUser() + " per user, "
+                + config.streams().effectiveMaxStreams() + " in all; connections at most "
+                + (maxConnections == Integer.MAX_VALUE ? "unlimited" : Integer.toString(maxConnections))
+                + "; request headers within " + config.streams().headerTimeout().toSeconds() + " s");
         out.println("  get one:  java -jar notify-server.jar token --user alice");
         out.flush();
         return server;
