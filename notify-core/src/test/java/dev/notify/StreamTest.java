@@ -1,6 +1,7 @@
 package dev.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.notify.testing.TestClock;
@@ -42,7 +43,7 @@ class StreamTest {
 
     private TestDatabases.TestDatabase db;
     private Notify notify;
-    private final List<RecordingSink> sinks = new ArrayList<>();
+    private final List<RecordingSink> sinks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void createDatabase() {
@@ -551,5 +552,111 @@ class StreamTest {
         assertThat(sink.closeReasons).hasSize(1);
         assertThat(connection.isOpen()).isFalse();
         assertThat(closed.openStreamCount()).isZero();
+    }
+
+    @Test
+    void sinkLearnsWhereTheStreamStartsBeforeAnythingIsWritten() {
+        start();
+        send("alice", "one");
+        send("alice", "two");
+        RecordingSink live = sink();
+        StreamConnection c = notify.openStream("alice", live, StreamOptions.live());
+        RecordingSink resumed = sink();
+        notify.openStream("alice", resumed, StreamOptions.resumeAfter(1));
+        RecordingSink beyond = sink();
+        notify.openStream("alice", beyond, StreamOptions.resumeAfter(99));
+
+        assertThat(live.starts).singleElement().satisfies(s -> assertThat(s).containsExactly(2, 0));
+        assertThat(c.startedAfterSeq()).isEqualTo(2);
+        assertThat(resumed.starts).singleElement().satisfies(s -> assertThat(s).containsExactly(1, 0));
+        // A cursor beyond what exists starts at the end, as the stream does.
+        assertThat(beyond.starts).singleElement().satisfies(s -> assertThat(s).containsExactly(2, 0));
+        eventually().untilAsserted(() -> assertThat(resumed.events).extracting(StreamEvent::seq).containsExactly(2L));
+    }
+
+    @Test
+    void recipientOverItsCapIsRefusedAndItsOpenStreamsStay() {
+        start(b -> b.maxStreamsPerRecipient(2));
+        StreamConnection first = notify.openStream("alice", sink(), StreamOptions.live());
+        StreamConnection second = notify.openStream("alice", sink(), StreamOptions.live());
+        RecordingSink refused = sink();
+
+        assertThatThrownBy(() -> notify.openStream("alice", refused, StreamOptions.live()))
+                .isInstanceOfSatisfying(StreamLimitException.class, e -> {
+                    assertThat(e.limit()).isEqualTo(StreamLimitException.Limit.PER_RECIPIENT);
+                    assertThat(e.max()).isEqualTo(2);
+                    assertThat(e.code()).isEqualTo("too_many_streams");
+                });
+        assertThatThrownBy(() -> notify.checkStreamCapacity("alice")).isInstanceOf(StreamLimitException.class);
+        assertThat(refused.closeReasons).hasSize(1);
+        assertThat(refused.starts).isEmpty();
+        assertThat(first.isOpen()).isTrue();
+        assertThat(second.isOpen()).isTrue();
+        assertThat(notify.streams("alice")).hasSize(2);
+        assertThat(notify.openStreamCount()).isEqualTo(2);
+        // Another recipient is not affected, and a closed stream frees its slot.
+        notify.openStream("bob", sink(), StreamOptions.live());
+        first.close();
+        notify.checkStreamCapacity("alice");
+        assertThat(notify.openStream("alice", sink(), StreamOptions.live()).isOpen()).isTrue();
+    }
+
+    @Test
+    void nodeOverItsCapRefusesEveryoneUntilAStreamCloses() {
+        start(b -> b.maxOpenStreams(3));
+        List<StreamConnection> open = new ArrayList<>();
+        for (String user : List.of("alice", "bob", "carol")) {
+            open.add(notify.openStream(user, sink(), StreamOptions.live()));
+        }
+        assertThatThrownBy(() -> notify.openStream("dave", sink(), StreamOptions.live()))
+                .isInstanceOfSatisfying(StreamLimitException.class, e -> {
+                    assertThat(e.limit()).isEqualTo(StreamLimitException.Limit.TOTAL);
+                    assertThat(e.code()).isEqualTo("streams_unavailable");
+                });
+        assertThat(notify.openStreamCount()).isEqualTo(3);
+        open.get(0).close();
+        assertThat(notify.openStream("dave", sink(), StreamOptions.live()).isOpen()).isTrue();
+        assertThat(notify.openStreamCount()).isEqualTo(3);
+    }
+
+    @Test
+    void concurrentOpensNeverOvershootTheCaps() throws Exception {
+        start(b -> b.maxStreamsPerRecipient(5).maxOpenStreams(8));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> attempts = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String user = i % 2 == 0 ? "alice" : "bob";
+                attempts.add(pool.submit(() -> {
+                    try {
+                        notify.openStream(user, sink(), StreamOptions.live());
+                        return true;
+                    } catch (StreamLimitException e) {
+                        return false;
+                    }
+                }));
+            }
+            int opened = 0;
+            for (Future<Boolean> f : attempts) {
+                opened += f.get() ? 1 : 0;
+            }
+            assertThat(opened).isEqualTo(8);
+            assertThat(notify.openStreamCount()).isEqualTo(8);
+            assertThat(notify.streams("alice")).hasSizeLessThanOrEqualTo(5);
+            assertThat(notify.streams("bob")).hasSizeLessThanOrEqualTo(5);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void streamIsClosedAtItsMaximumDuration() {
+        start(b -> b.maxStreamDuration(Duration.ofMillis(200)));
+        RecordingSink sink = sink();
+        StreamConnection c = notify.openStream("alice", sink, StreamOptions.live());
+
+        eventually().untilAsserted(() -> assertThat(c.isOpen()).isFalse());
+        assertThat(sink.closeReasons).singleElement().asString().startsWith(StreamSink.MAX_DURATION);
+        assertThat(notify.openStreamCount()).isZero();
     }
 }
