@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -40,8 +39,9 @@ final class SpecEventSource implements AutoCloseable {
     private final HttpClient http;
     private final URI url;
     private final Thread thread;
-    private final Semaphore reconnectGate = new Semaphore(Integer.MAX_VALUE);
-    private volatile boolean held;
+    /** While set, the next reconnect waits for it. */
+    private volatile CountDownLatch reconnectGate;
+    private volatile boolean waiting;
     private volatile boolean closed;
     private volatile InputStreamReader current;
     private String lastEventId = "";
@@ -57,18 +57,20 @@ final class SpecEventSource implements AutoCloseable {
 
     /** The next reconnect waits for {@link #releaseReconnect()}. */
     void holdReconnects() {
-        reconnectGate.drainPermits();
-        held = true;
+        reconnectGate = new CountDownLatch(1);
     }
 
     void releaseReconnect() {
-        held = false;
-        reconnectGate.release(Integer.MAX_VALUE);
+        CountDownLatch gate = reconnectGate;
+        reconnectGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
     }
 
-    /** How many reconnects are waiting for {@link #releaseReconnect()}: 1 once the stream has dropped. */
+    /** Whether the stream has dropped and its reconnect waits for {@link #releaseReconnect()}. */
     boolean waitingToReconnect() {
-        return reconnectGate.hasQueuedThreads();
+        return waiting;
     }
 
     private void run() {
@@ -97,8 +99,11 @@ final class SpecEventSource implements AutoCloseable {
                     return;
                 }
                 // 9.2.3 "reestablish the connection": wait the reconnection time, then reconnect.
-                if (held) {
-                    reconnectGate.acquire();
+                CountDownLatch gate = reconnectGate;
+                if (gate != null) {
+                    waiting = true;
+                    gate.await();
+                    waiting = false;
                 }
                 if (reconnectionMillis > 0) {
                     TimeUnit.MILLISECONDS.sleep(reconnectionMillis);
