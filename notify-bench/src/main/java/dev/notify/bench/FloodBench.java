@@ -56,8 +56,8 @@ final class FloodBench {
         int hold = args.integer("hold", 10);
         int nofile = args.integer("nofile", 1024);
         String secret = args.get("secret", TargetServer.DEFAULT_SECRET);
-        String java = args.get("server-java", ProcessHandle.current().info().command().orElse("java"));
-        List<String> cmd = List.of("bash", "-c", "ulimit -n " + nofile + " && exec \"$0\" \"$@\"", java,
+        String javaBin = args.get("server-java", ProcessHandle.current().info().command().orElse("java"));
+        List<String> cmd = List.of("bash", "-c", "ulimit -n " + nofile + " && exec \"$0\" \"$@\"", javaBin,
                 "-cp", System.getProperty("java.class.path"), Bench.class.getName(), "server", "--port=0",
                 "--secret=" + secret);
         Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
