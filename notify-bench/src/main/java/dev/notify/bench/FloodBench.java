@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * limit ({@code ulimit -n}, {@code --nofile}, default 1024): {@code --streams} SSE streams opened at
  * once by {@code --users} users (default one), held {@code --hold} seconds; then {@code --loris}
  * connections that trickle header lines (one a second) and never finish their request; then the
- * streams are closed. All along, {@code GET /health} is probed every 100 ms with a 5-s timeout.
+ * streams are closed. All along, {@code GET /health} is probed every 100 ms, each time on a new
+ * connection, with a 5-s timeout.
  * The table says how each phase's connections were answered, how {@code /health} fared, the
  * server's open files, and how long the server took to notice that the streams' clients left.
  */
@@ -233,24 +234,27 @@ final class FloodBench {
         throw new IOException("ended before " + marker.strip());
     }
 
+    /**
+     * Probes {@code GET /health} every 100 ms, each time on a new connection (as a load balancer's
+     * health check or a new user would), with a 5-s bound on connecting and on the answer.
+     */
     private static ScheduledExecutorService probe(HttpClient http, InetSocketAddress address, long pid, Probe probe) {
         ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor();
-        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/health"))
-                .timeout(PROBE_TIMEOUT).build();
         prober.scheduleWithFixedDelay(() -> {
             long start = System.nanoTime();
-            try {
-                HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
+            try (Socket s = new Socket()) {
+                s.connect(address, (int) PROBE_TIMEOUT.toMillis());
+                s.setSoTimeout((int) PROBE_TIMEOUT.toMillis());
+                s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String head = readUntil(s.getInputStream(), "\r\n");
+                if (!head.startsWith("HTTP/1.1 200")) {
                     probe.failures.incrementAndGet();
-                    probe.failureKinds.add("status " + r.statusCode());
+                    probe.failureKinds.add("status " + head.strip());
                 }
             } catch (IOException e) {
                 probe.failures.incrementAndGet();
                 probe.failureKinds.add(e.getClass().getSimpleName());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
             probe.probes.incrementAndGet();
             probe.maxMillis.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), Math::max);

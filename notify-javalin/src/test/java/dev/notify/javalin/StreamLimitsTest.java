@@ -134,15 +134,40 @@ class StreamLimitsTest {
         assertThat(server.get("/health", null).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void floodOfSlowClientsIsShedAtTheShortBusyTimeout() throws Exception {
+        // A minute normally: only the shortened timeout under a flood can end these within the bound.
+        server = new TestServer(b -> { }, c -> c.headerTimeout = Duration.ofMinutes(1));
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 80; i++) {
+                Socket s = new Socket("localhost", server.app.port());
+                slow.add(s);
+                s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            List<CompletableFuture<Integer>> ends = slow.stream().map(StreamLimitsTest::endOf).toList();
+            await().atMost(BOUND).until(() -> ends.stream().allMatch(CompletableFuture::isDone));
+            assertThat(server.get("/health", null).statusCode()).isEqualTo(200);
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
+        }
+    }
+
     /** Reads {@code socket} to its end on another thread; completes with how many bytes came. */
     private static CompletableFuture<Integer> endOf(Socket socket) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Integer> end = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             try (InputStream in = socket.getInputStream()) {
-                return in.readAllBytes().length;
+                end.complete(in.readAllBytes().length);
             } catch (IOException reset) {
-                return 0;
+                end.complete(0);
             }
-        });
+        }, "end-of-socket");
+        reader.setDaemon(true);
+        reader.start();
+        return end;
     }
 
     @Test

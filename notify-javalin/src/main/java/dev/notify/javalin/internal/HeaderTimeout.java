@@ -1,7 +1,9 @@
 package dev.notify.javalin.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * parser has been inside the same request's header since before the timeout. A connection between
  * requests (keep-alive) or streaming a response is left to the idle timeout.
  *
+ * <p>Under a flood the timeout shortens: while {@value #BUSY_WAITING} or more connections are
+ * waiting on a header at once (legitimate clients send a header in one packet, so few ever are),
+ * each may take at most {@link #BUSY_TIMEOUT} (or the set timeout, if shorter). That frees the
+ * sockets (and the server's connection cap) for other clients within seconds rather than at the
+ * normal timeout.
+ *
  * <p>Closures are logged once a minute at most, with how many there were.
  */
 public final class HeaderTimeout extends AbstractLifeCycle {
@@ -33,9 +41,14 @@ public final class HeaderTimeout extends AbstractLifeCycle {
     /** How often a connection's state is looked at, per timeout. */
     static final int SWEEPS_PER_TIMEOUT = 4;
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Connections waiting on a header at once from which {@link #BUSY_TIMEOUT} applies. */
+    static final int BUSY_WAITING = 64;
+    /** The header timeout while {@value #BUSY_WAITING} or more connections wait on one: 2 s. */
+    static final Duration BUSY_TIMEOUT = Duration.ofSeconds(2);
 
     private final Server server;
     private final long timeoutNanos;
+    private final long busyTimeoutNanos;
     /** Sweeper thread only: when each endpoint was first seen waiting for the header of its request number. */
     private final Map<EndPoint, long[]> waiting = new HashMap<>();
     private final AtomicLong closed = new AtomicLong();
@@ -47,6 +60,7 @@ public final class HeaderTimeout extends AbstractLifeCycle {
     public HeaderTimeout(Server server, Duration timeout) {
         this.server = server;
         this.timeoutNanos = timeout.toNanos();
+        this.busyTimeoutNanos = Math.min(timeoutNanos, BUSY_TIMEOUT.toNanos());
     }
 
     /** Connections closed for taking too long over a request header, since start. */
@@ -61,7 +75,7 @@ public final class HeaderTimeout extends AbstractLifeCycle {
             t.setDaemon(true);
             return t;
         });
-        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), timeoutNanos / SWEEPS_PER_TIMEOUT);
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), busyTimeoutNanos / SWEEPS_PER_TIMEOUT);
         sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.NANOSECONDS);
     }
 
@@ -74,6 +88,7 @@ public final class HeaderTimeout extends AbstractLifeCycle {
         try {
             long now = System.nanoTime();
             Map<EndPoint, long[]> seen = new HashMap<>();
+            List<EndPoint> late = new ArrayList<>();
             for (Connector connector : server.getConnectors()) {
                 for (EndPoint endPoint : connector.getConnectedEndPoints()) {
                     Connection connection = endPoint.getConnection();
@@ -90,12 +105,18 @@ public final class HeaderTimeout extends AbstractLifeCycle {
                     if (since == null || since[1] != requests) {
                         since = new long[] {now, requests};
                     }
-                    if (now - since[0] >= timeoutNanos) {
-                        closed.incrementAndGet();
-                        endPoint.close();
-                    } else {
-                        seen.put(endPoint, since);
+                    seen.put(endPoint, since);
+                    if (now - since[0] >= busyTimeoutNanos) {
+                        late.add(endPoint);
                     }
+                }
+            }
+            long limit = seen.size() >= BUSY_WAITING ? busyTimeoutNanos : timeoutNanos;
+            for (EndPoint endPoint : late) {
+                if (now - seen.get(endPoint)[0] >= limit) {
+                    seen.remove(endPoint);
+                    closed.incrementAndGet();
+                    endPoint.close();
                 }
             }
             waiting.clear();
@@ -109,8 +130,10 @@ public final class HeaderTimeout extends AbstractLifeCycle {
     private void report(long now) {
         long total = closed.get();
         if (total != closedLogged && now - nextLogNanos >= 0) {
-            log.warn("closed {} connection(s) that sent no complete request header within {} ms",
-                    total - closedLogged, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            log.warn("closed {} connection(s) that sent no complete request header in time ({} ms; {} ms while {}"
+                    + " or more connections wait on one)", total - closedLogged,
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNanos), TimeUnit.NANOSECONDS.toMillis(busyTimeoutNanos),
+                    BUSY_WAITING);
             closedLogged = total;
             nextLogNanos = now + LOG_INTERVAL_NANOS;
         }
