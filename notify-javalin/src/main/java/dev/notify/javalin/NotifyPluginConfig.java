@@ -101,7 +101,9 @@ public final class NotifyPluginConfig {
      * Longest a client may take to send one request's header (or, on a new connection, to start
      * sending one) before its connection is closed, against "slow loris" clients that trickle
      * header lines to hold sockets. Applies to the whole Javalin server the plugin is installed in
-     * (HTTP/1 connectors). Null leaves Jetty alone. Default 20 s.
+     * (HTTP/1 connectors). While 64 or more connections wait on a header at once (a flood; real
+     * clients send a header in one packet), each may take at most 2 s, or this timeout if shorter.
+     * Null leaves Jetty alone. Default 20 s.
      */
     public Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
     /** The clock that decides when tickets expire; null (the default) uses {@link Notify#clock()}. */

@@ -3,6 +3,7 @@ package dev.notify.javalin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.notify.javalin.internal.HeaderTimeout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -136,19 +138,34 @@ class StreamLimitsTest {
 
     @Test
     void floodOfSlowClientsIsShedAtTheShortBusyTimeout() throws Exception {
-        // A minute normally: only the shortened timeout under a flood can end these within the bound.
+        // A minute normally, and every connection trickles header lines so that no idle timeout
+        // can end it: only the timeout shortened under a flood can end these within the bound.
         server = new TestServer(b -> { }, c -> c.headerTimeout = Duration.ofMinutes(1));
-        List<Socket> slow = new ArrayList<>();
+        int flood = 80;
+        List<Socket> slow = new CopyOnWriteArrayList<>();
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
         try {
-            for (int i = 0; i < 80; i++) {
+            for (int i = 0; i < flood; i++) {
                 Socket s = new Socket("localhost", server.app.port());
                 slow.add(s);
                 s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\n".getBytes(StandardCharsets.US_ASCII));
             }
             List<CompletableFuture<Integer>> ends = slow.stream().map(StreamLimitsTest::endOf).toList();
-            await().atMost(BOUND).until(() -> ends.stream().allMatch(CompletableFuture::isDone));
+            trickle.scheduleWithFixedDelay(() -> {
+                for (Socket s : slow) {
+                    try {
+                        s.getOutputStream().write("X-Slow: 1\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException closed) {
+                        // shed: what this test waits for
+                    }
+                }
+            }, 0, 200, TimeUnit.MILLISECONDS);
+            // While 64 or more wait, each waits at most 2 s; the last 63 may get the full minute.
+            await().atMost(BOUND).until(() -> ends.stream().filter(CompletableFuture::isDone).count()
+                    >= flood - (HeaderTimeout.BUSY_WAITING - 1));
             assertThat(server.get("/health", null).statusCode()).isEqualTo(200);
         } finally {
+            trickle.shutdownNow();
             for (Socket s : slow) {
                 s.close();
             }

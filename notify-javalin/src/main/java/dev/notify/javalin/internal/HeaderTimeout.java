@@ -42,9 +42,9 @@ public final class HeaderTimeout extends AbstractLifeCycle {
     static final int SWEEPS_PER_TIMEOUT = 4;
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** Connections waiting on a header at once from which {@link #BUSY_TIMEOUT} applies. */
-    static final int BUSY_WAITING = 64;
+    public static final int BUSY_WAITING = 64;
     /** The header timeout while {@value #BUSY_WAITING} or more connections wait on one: 2 s. */
-    static final Duration BUSY_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration BUSY_TIMEOUT = Duration.ofSeconds(2);
 
     private final Server server;
     private final long timeoutNanos;
