@@ -66,6 +66,17 @@ public final class Notify implements AutoCloseable {
     public static final int DEFAULT_STREAM_QUEUE_CAPACITY = 256;
     /** Threads that write to stream connections; a blocked socket holds one of them. */
     public static final int DEFAULT_STREAM_WRITER_THREADS = 16;
+    /**
+     * Most open real-time connections (SSE and WebSocket together) of one recipient on one node: 10.
+     * A further one is refused ({@link StreamLimitException}, HTTP 429) rather than closing an
+     * older one, so that eleven tabs do not take turns closing each other.
+     */
+    public static final int DEFAULT_MAX_STREAMS_PER_RECIPIENT = 10;
+    /**
+     * Open files (sockets included) kept free of streams by the default cap on open streams: that
+     * cap is the process's open-file limit less a quarter of it, and less at least this many (256).
+     */
+    public static final int DEFAULT_RESERVED_FILE_DESCRIPTORS = 256;
     /** Connections in the pool notify creates from a JDBC URL. */
     public static final int DEFAULT_POOL_SIZE = 10;
     /** How long a caller waits for a pooled connection (or a new one) before failing: 30 s, HikariCP's default. */
@@ -112,7 +123,9 @@ public final class Notify implements AutoCloseable {
         this.outboxStore = new OutboxStore(store.jdbi());
         this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock, this::decide,
                 dev.notify.internal.NodeIdentity.choose(outboxSettings.nodeId(), b.nodeDirectory()));
-        this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads);
+        this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads,
+                b.maxStreamsPerRecipient, b.maxOpenStreams > 0 ? b.maxOpenStreams : defaultMaxOpenStreams(),
+                b.maxStreamDuration);
         bus.subscribe(hub::onEvent);
         outbox.start();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -552,10 +565,24 @@ public final class Notify implements AutoCloseable {
      * @return a handle to close the connection or read its state
      * @throws NotifyException with code {@code store_unavailable} if the database cannot be read;
      *                         the sink has then been closed
+     * @throws StreamLimitException if the recipient, or this node, already holds as many open
+     *                              connections as allowed ({@link Builder#maxStreamsPerRecipient},
+     *                              {@link Builder#maxOpenStreams}); the sink has then been closed
      */
     public StreamConnection openStream(String recipient, StreamSink sink, StreamOptions options) {
         inbox(recipient); // validates the recipient
         return hub.open(recipient, Objects.requireNonNull(sink, "sink"), Objects.requireNonNull(options, "options"));
+    }
+
+    /**
+     * Throws what {@link #openStream} would throw now if a cap on open streams refused {@code
+     * recipient}'s next one, for transports that must answer before they can open the stream (a
+     * WebSocket upgrade). {@link #openStream} checks again, atomically.
+     *
+     * @throws StreamLimitException if the recipient or this node holds as many streams as allowed
+     */
+    public void checkStreamCapacity(String recipient) {
+        hub.checkCapacity(recipient);
     }
 
     /** The recipient's open real-time connections on this node. */
@@ -570,6 +597,17 @@ public final class Notify implements AutoCloseable {
      */
     public int closeStreams(String recipient, String reason) {
         return hub.closeAll(recipient, reason);
+    }
+
+    /**
+     * The cap on open streams when none is set: the process's open-file limit ({@code ulimit -n},
+     * as the JVM reports it) less {@link #DEFAULT_RESERVED_FILE_DESCRIPTORS} or a quarter of it,
+     * whichever is more, so that the database, the API and health checks always find a free
+     * descriptor. {@link Integer#MAX_VALUE} where the limit is unknown (not Unix).
+     */
+    public static int defaultMaxOpenStreams() {
+        return dev.notify.internal.FileDescriptors.budget(dev.notify.internal.FileDescriptors.limit(),
+                DEFAULT_RESERVED_FILE_DESCRIPTORS);
     }
 
     /** Open real-time connections on this node, all recipients. */
@@ -682,6 +720,10 @@ public final class Notify implements AutoCloseable {
         private Duration heartbeat = DEFAULT_HEARTBEAT;
         private int streamQueueCapacity = DEFAULT_STREAM_QUEUE_CAPACITY;
         private int streamWriterThreads = DEFAULT_STREAM_WRITER_THREADS;
+        private int maxStreamsPerRecipient = DEFAULT_MAX_STREAMS_PER_RECIPIENT;
+        /** 0: {@link #defaultMaxOpenStreams()}. */
+        private int maxOpenStreams;
+        private Duration maxStreamDuration;
         private final Map<String, DeliveryChannel> channels = new LinkedHashMap<>();
         private RecipientDirectory directory;
         private OutboxSettings outboxSettings = OutboxSettings.ofDefaults();
@@ -823,6 +865,52 @@ public final class Notify implements AutoCloseable {
                 throw new IllegalArgumentException("streamQueueCapacity must be >= 1 but was " + capacity);
             }
             this.streamQueueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Most open real-time connections of one recipient on this node; default
+         * {@value #DEFAULT_MAX_STREAMS_PER_RECIPIENT}. {@link #openStream} refuses one more with
+         * {@link StreamLimitException} ({@code PER_RECIPIENT}); existing connections stay open.
+         *
+         * @throws IllegalArgumentException if {@code max < 1}
+         */
+        public Builder maxStreamsPerRecipient(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxStreamsPerRecipient must be >= 1 but was " + max);
+            }
+            this.maxStreamsPerRecipient = max;
+            return this;
+        }
+
+        /**
+         * Most open real-time connections on this node, all recipients together; default
+         * {@link #defaultMaxOpenStreams()}, kept below the process's open-file limit. Each open
+         * stream holds one socket. {@link #openStream} refuses one more with
+         * {@link StreamLimitException} ({@code TOTAL}).
+         *
+         * @throws IllegalArgumentException if {@code max < 1}
+         */
+        public Builder maxOpenStreams(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxOpenStreams must be >= 1 but was " + max);
+            }
+            this.maxOpenStreams = max;
+            return this;
+        }
+
+        /**
+         * How long one real-time connection may stay open before the hub closes it (its client
+         * reconnects with its last event id and misses nothing); null, the default, for no limit.
+         * Useful to spread long-lived connections over nodes behind a load balancer.
+         *
+         * @throws IllegalArgumentException if {@code duration} is zero or negative
+         */
+        public Builder maxStreamDuration(Duration duration) {
+            if (duration != null && (duration.isZero() || duration.isNegative())) {
+                throw new IllegalArgumentException("maxStreamDuration must be > 0 but was " + duration);
+            }
+            this.maxStreamDuration = duration;
             return this;
         }
 

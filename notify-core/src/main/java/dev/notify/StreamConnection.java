@@ -19,6 +19,12 @@ public interface StreamConnection extends AutoCloseable {
     /** The sequence number of the last notification written to this connection, 0 if none. */
     long lastDeliveredSeq();
 
+    /**
+     * The sequence number the connection started after (see {@link StreamSink#started}): a client
+     * that resumes from it misses nothing that was committed after the connection opened.
+     */
+    long startedAfterSeq();
+
     /** Whether the connection is still open. */
     boolean isOpen();
 

@@ -15,7 +15,25 @@ public interface StreamSink {
      * overflowed, so its writer may be blocked on a client that stopped reading.
      */
     String SLOW_CONSUMER = "slow consumer";
+    /**
+     * How the {@link #close} reason begins for a connection closed because it reached the hub's
+     * maximum stream duration ({@link Notify.Builder#maxStreamDuration}); its client should reconnect
+     * with its last event id.
+     */
+    String MAX_DURATION = "maximum stream duration reached";
 
+    /**
+     * Called once, before any other method, with the sequence number this connection starts after:
+     * the client's resume cursor (capped at what exists), or for a live-only connection the
+     * recipient's last committed sequence (0 if none). Every notification the connection writes has
+     * a higher sequence. A transport sends it as the resume cursor of its first frame (the SSE
+     * {@code id:} of {@code connection_established}), so that a client that drops before its first
+     * notification still resumes without a gap. The default does nothing.
+     *
+     * @param afterSeq a sequence number, {@code >= 0}
+     */
+    default void started(long afterSeq) {
+    }
 
     /**
      * Writes one inbox change. For {@link StreamEvent.Kind#NOTIFICATION} the transport must send

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PostgresEventBusTest {
     /** The bound for a notification to cross nodes. */
-    private static final Duration CROSS_NODE = Duration.ofSeconds(2);
+    /** Bound on a change reaching another node; generous so a loaded machine does not fail a test. */
+    private static final Duration CROSS_NODE = Duration.ofSeconds(30);
     private static final Duration BOUND = Duration.ofSeconds(10);
 
     private TestDatabases.TestDatabase db;
@@ -302,7 +303,8 @@ class PostgresEventBusTest {
         long started = System.nanoTime();
         nodes.remove(a);
         a.close();
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        // Prompt: no listener poll or pool timeout is waited out (those are 30 s and more).
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     }
 
     private void terminateBackend(int pid) throws SQLException {

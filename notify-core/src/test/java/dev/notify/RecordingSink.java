@@ -15,6 +15,8 @@ final class RecordingSink implements StreamSink {
     final List<StreamEvent> events = new CopyOnWriteArrayList<>();
     final List<Instant> heartbeats = new CopyOnWriteArrayList<>();
     final List<String> closeReasons = new CopyOnWriteArrayList<>();
+    /** What {@link #started} was called with, in order; and how many events preceded each call. */
+    final List<long[]> starts = new CopyOnWriteArrayList<>();
     /** Threads that ever called into this sink at the same time as another; must stay 0. */
     final AtomicInteger overlappingCalls = new AtomicInteger();
 
@@ -79,6 +81,11 @@ final class RecordingSink implements StreamSink {
         } finally {
             inCall.decrementAndGet();
         }
+    }
+
+    @Override
+    public void started(long afterSeq) {
+        starts.add(new long[] {afterSeq, events.size() + heartbeats.size()});
     }
 
     @Override

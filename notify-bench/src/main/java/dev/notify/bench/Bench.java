@@ -35,6 +35,7 @@ public final class Bench {
             case "claims" -> ClaimBench.run(a, out);
             case "crash" -> CrashBench.run(a, out);
             case "commits" -> CommitBench.run(a, out);
+            case "flood" -> FloodBench.run(a, out);
             case "idle-client" -> IdleBench.client(a, out);
             case "server" -> server(a, out);
             default -> {
@@ -76,6 +77,7 @@ public final class Bench {
                           [--server=notify|node] [--server-java=/path/to/java] [--server-flags=-Xmx1g]
                           [--server-classpath=...] [--server-cpus=0-3] [--client-cpus=4-7] [--node=node]
                           [--node-dir=notify-bench/node]
+                  flood   --streams=1000 [--users=1] [--loris=0] [--hold=10] [--nofile=1024] [--server-java=...]
                   store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--queries=2000] [--db=h2|jdbc:...]
                   broadcast --users=10000 --rate=2 --broadcasts=300 [--warmup=N] [--no-warmup] [--drain=30]
                           [--phases=without,with] [--slow-bytes=16] [--sources=1] [--db=h2|pg] [--pg-url=...]

@@ -76,7 +76,9 @@ final class IdleBench {
                 }
             }
             serverCmd.addAll(List.of("-cp", serverClasspath, IdleBench.class.getName() + "$ServerMain",
-                    "--heartbeat=" + heartbeat, "--secret=" + TargetServer.DEFAULT_SECRET));
+                    "--heartbeat=" + heartbeat, "--secret=" + TargetServer.DEFAULT_SECRET,
+                    // Every stream this run opens must fit under the server's cap on open streams.
+                    "--max-streams=" + Math.max(n, 1)));
         }
         Process server = new ProcessBuilder(serverCmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         List<Process> clients = new ArrayList<>();

@@ -59,6 +59,12 @@ final class TargetServer implements AutoCloseable {
         env.put("NOTIFY_HEARTBEAT_SECONDS", args.get("heartbeat", "30"));
         env.put("NOTIFY_WS_PING_SECONDS", args.get("heartbeat", "30"));
         env.put("NOTIFY_DB_POOL_SIZE", args.get("pool", "10"));
+        // The server's cap on open streams defaults to three quarters of its open-file limit; a
+        // run that holds more streams than that (idle: 19,000 under ulimit -n 20000) raises it.
+        String maxStreams = args.get("max-streams", null);
+        if (maxStreams != null) {
+            env.put("NOTIFY_MAX_STREAMS", maxStreams);
+        }
         String db = args.get("db", "h2");
         if (db.equals("pg")) {
             env.put("NOTIFY_DB_URL", args.get("pg-url", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres"));

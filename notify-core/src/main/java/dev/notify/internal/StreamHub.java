@@ -4,6 +4,7 @@ import dev.notify.Notification;
 import dev.notify.StreamConnection;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
+import dev.notify.StreamLimitException;
 import dev.notify.StreamOptions;
 import dev.notify.StreamSink;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -59,6 +61,11 @@ import org.slf4j.LoggerFactory;
  * queue, all with the same {@link StreamHeartbeat}, whose frame each transport encodes once per
  * tick. A connection busy writing gets no heartbeat: it is
  * not idle. Intervals are rounded up to the tick.
+ *
+ * <p>Caps: {@link #open} refuses a connection with {@link StreamLimitException} when its recipient
+ * already holds {@code maxPerRecipient} open connections, or the hub {@code maxOpen} in all; the
+ * check and the registration are one atomic step, so concurrent opens never overshoot. A
+ * connection older than {@code maxDuration} (if set) is closed; its client reconnects and resumes.
  */
 public final class StreamHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -77,6 +84,11 @@ public final class StreamHub implements AutoCloseable {
     private final Clock clock;
     private final int queueCapacity;
     private final Duration defaultHeartbeat;
+    private final int maxPerRecipient;
+    private final int maxOpen;
+    private final Duration maxDuration;
+    private final ConditionLog recipientCapLog = new ConditionLog(log, 1, TimeUnit.MINUTES);
+    private final ConditionLog totalCapLog = new ConditionLog(log, 1, TimeUnit.MINUTES);
     private final ExecutorService writers;
     private final ScheduledThreadPoolExecutor timer;
     private final Map<String, Set<Connection>> byRecipient = new ConcurrentHashMap<>();
@@ -91,33 +103,64 @@ public final class StreamHub implements AutoCloseable {
     /** The last tick the timer thread has processed; timer thread only. */
     private long processedTick;
 
+    /**
+     * @param maxPerRecipient most open connections of one recipient, {@code >= 1}
+     * @param maxOpen         most open connections in all, {@code >= 1}
+     * @param maxDuration     how long a connection may stay open, or null for no limit
+     */
     public StreamHub(JdbiNotificationStore store, Clock clock, int queueCapacity, Duration defaultHeartbeat,
-                     int writerThreads) {
+                     int writerThreads, int maxPerRecipient, int maxOpen, Duration maxDuration) {
         this.store = store;
         this.clock = clock;
         this.queueCapacity = queueCapacity;
         this.defaultHeartbeat = defaultHeartbeat;
+        this.maxPerRecipient = maxPerRecipient;
+        this.maxOpen = maxOpen;
+        this.maxDuration = maxDuration;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(writerThreads, writerThreads, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("notify-stream-writer-"));
         pool.allowCoreThreadTimeOut(true);
         this.writers = pool;
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("notify-stream-heartbeat-"));
+        this.timer.setRemoveOnCancelPolicy(true);
         for (int i = 0; i < WHEEL_SLOTS; i++) {
             wheel[i] = new ArrayList<>();
         }
         this.timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** Registers a connection; replay (if asked) and live events start at once on a writer thread. */
+    /**
+     * Registers a connection; replay (if asked) and live events start at once on a writer thread.
+     *
+     * @throws StreamLimitException if a cap is reached; {@code sink} has then been closed
+     */
     public StreamConnection open(String recipient, StreamSink sink, StreamOptions options) {
         Connection c = new Connection(Long.toString(ids.incrementAndGet()), recipient, sink, options.resumeAfterSeq());
+        if (open.incrementAndGet() > maxOpen) {
+            open.decrementAndGet();
+            totalCapLog.warn("refusing new streams: " + maxOpen + " are open, the most this node allows"
+                    + " (kept below the process's open-file limit)");
+            c.refuse();
+            throw StreamLimitException.total(maxOpen);
+        }
         // Register before reading the store: whatever commits from now on is also queued here.
+        boolean[] full = new boolean[1];
         byRecipient.compute(recipient, (r, set) -> {
             Set<Connection> s = set != null ? set : ConcurrentHashMap.newKeySet();
-            s.add(c);
+            if (s.size() >= maxPerRecipient) {
+                full[0] = true;
+            } else {
+                s.add(c);
+            }
             return s;
         });
-        open.incrementAndGet();
+        if (full[0]) {
+            open.decrementAndGet();
+            recipientCapLog.warn("refusing a new stream: a recipient already has " + maxPerRecipient
+                    + " open streams, the most allowed per recipient");
+            c.refuse();
+            throw StreamLimitException.perRecipient(recipient, maxPerRecipient);
+        }
         try {
             // Read where the stream starts now, on the caller's thread, after registering: every
             // send that commits later is above this and is queued here. Reading it later on the
@@ -125,6 +168,8 @@ public final class StreamHub implements AutoCloseable {
             long committed = store.lastSeq(recipient);
             // A cursor beyond what exists (e.g. from a wiped database) resumes from the end.
             c.lastSeq = options.resumes() ? Math.min(options.resumeAfterSeq(), committed) : committed;
+            c.startedAfter = c.lastSeq;
+            sink.started(c.lastSeq);
             Duration hb = options.heartbeat() != null ? options.heartbeat() : defaultHeartbeat;
             c.heartbeatNanos = Math.max(TICK_NANOS, hb.toNanos());
             c.lastWriteNanos = System.nanoTime();
@@ -134,6 +179,18 @@ public final class StreamHub implements AutoCloseable {
         } catch (RuntimeException e) {
             c.close(e instanceof RejectedExecutionException ? "server shutting down" : "server error");
             throw e;
+        }
+        if (maxDuration != null) {
+            try {
+                c.expiry = timer.schedule(() -> c.close(StreamSink.MAX_DURATION + ": open for " + maxDuration),
+                        maxDuration.toNanos(), TimeUnit.NANOSECONDS);
+                if (c.closed.get()) {
+                    c.expiry.cancel(false); // closed meanwhile: do not keep it until the timer fires
+                }
+            } catch (RejectedExecutionException e) {
+                c.close("server shutting down");
+                throw e;
+            }
         }
         // Events queued meanwhile wait for this: the writer must not run before lastSeq is set.
         c.ready = true;
@@ -173,6 +230,17 @@ public final class StreamHub implements AutoCloseable {
             for (Connection c : set) {
                 c.requestCatchUp();
             }
+        }
+    }
+
+    /** @throws StreamLimitException if {@link #open} would refuse {@code recipient} now */
+    public void checkCapacity(String recipient) {
+        if (open.get() >= maxOpen) {
+            throw StreamLimitException.total(maxOpen);
+        }
+        Set<Connection> connections = byRecipient.get(recipient);
+        if (connections != null && connections.size() >= maxPerRecipient) {
+            throw StreamLimitException.perRecipient(recipient, maxPerRecipient);
         }
     }
 
@@ -338,6 +406,10 @@ public final class StreamHub implements AutoCloseable {
         private volatile boolean ready;
         // Set by open(), then written only by the (single) writer thread draining this connection.
         private volatile long lastSeq;
+        /** Where the stream started: the sequence after which its first notification comes. */
+        private volatile long startedAfter;
+        /** Closes the connection at its maximum duration; null without one. */
+        private volatile ScheduledFuture<?> expiry;
         private boolean started;
 
         Connection(String id, String recipient, StreamSink sink, long resumeAfter) {
@@ -482,9 +554,23 @@ public final class StreamHub implements AutoCloseable {
             }
         }
 
+        /** Ends a connection that was never registered (a cap refused it). */
+        void refuse() {
+            closed.set(true);
+            try {
+                sink.close("refused: too many open streams");
+            } catch (RuntimeException e) {
+                log.debug("closing refused stream connection {} failed", id, e);
+            }
+        }
+
         boolean close(String reason) {
             if (!closed.compareAndSet(false, true)) {
                 return false;
+            }
+            ScheduledFuture<?> timeout = expiry;
+            if (timeout != null) {
+                timeout.cancel(false);
             }
             // The timer thread drops a closed connection from its wheel slot when it next reaches it.
             // compute() is atomic per key, so an open() racing with this close never adds to a dropped set.
@@ -521,6 +607,11 @@ public final class StreamHub implements AutoCloseable {
         @Override
         public long lastDeliveredSeq() {
             return lastSeq;
+        }
+
+        @Override
+        public long startedAfterSeq() {
+            return startedAfter;
         }
 
         @Override

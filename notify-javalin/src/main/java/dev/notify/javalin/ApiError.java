@@ -16,11 +16,13 @@ public enum ApiError {
     NOT_FOUND(404, "no such notification"),
     PAYLOAD_TOO_LARGE(413, "the body is larger than the server accepts"),
     UNSUPPORTED_MEDIA_TYPE(415, "send the body as application/json"),
+    TOO_MANY_STREAMS(429, "this user already has as many open streams as allowed; close one and retry"),
     STORE_UNAVAILABLE(503, "the database is unavailable; retry later"),
     /** A database failure that retrying cannot cure. */
     STORE_ERROR(500, "the database could not complete the request"),
     /** The identity provider's key set cannot be fetched and the token's key is not cached. */
     AUTH_UNAVAILABLE(503, "the identity provider's keys cannot be fetched; retry later"),
+    STREAMS_UNAVAILABLE(503, "the server holds as many open streams as it allows; retry after Retry-After"),
     INTERNAL(500, "unexpected server error");
 
     private final int status;

@@ -2,6 +2,7 @@ package dev.notify.javalin;
 
 import dev.notify.javalin.internal.AdminApi;
 import dev.notify.javalin.internal.Cors;
+import dev.notify.javalin.internal.HeaderTimeout;
 import dev.notify.javalin.internal.NotificationsApi;
 import dev.notify.javalin.internal.PushApi;
 import dev.notify.javalin.internal.PublisherApi;
@@ -11,6 +12,7 @@ import dev.notify.javalin.internal.WebAssets;
 import dev.notify.javalin.internal.WebSocketApi;
 import io.javalin.config.JavalinState;
 import io.javalin.plugin.Plugin;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -52,6 +54,10 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
     @Override
     public void onStart(JavalinState state) {
         pluginConfig.validate();
+        if (pluginConfig.headerTimeout != null) {
+            Duration timeout = pluginConfig.headerTimeout;
+            state.jetty.modifyServer(server -> server.addBean(new HeaderTimeout(server, timeout)));
+        }
         // One ticket store for SSE and WebSocket: a ticket works once, on either.
         StreamTickets tickets = new StreamTickets(pluginConfig.notify, pluginConfig.effectiveClock(), pluginConfig.ticketTtl);
         new Cors(pluginConfig).mount(state.routes);

@@ -20,6 +20,10 @@ public final class NotifyPluginConfig {
     public static final String DEFAULT_WS_PATH = "/ws/notifications";
     /** How often each WebSocket is pinged: 15 s, well inside the usual 60 s proxy idle timeouts. */
     public static final Duration DEFAULT_WS_PING = Duration.ofSeconds(15);
+    /** {@code Retry-After} on a stream request refused for too many open streams: 5 s. */
+    public static final Duration DEFAULT_STREAM_RETRY_AFTER = Duration.ofSeconds(5);
+    /** How long a client may take to send a request's header: 20 s. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(20);
     /** How long a stream ticket may wait to be used: 30 s. */
     public static final Duration DEFAULT_TICKET_TTL = Duration.ofSeconds(30);
 
@@ -91,6 +95,22 @@ public final class NotifyPluginConfig {
      * or sets null.
      */
     public String webPath = "/";
+    /**
+     * {@code Retry-After} sent with a refused stream request: 429 {@code too_many_streams} when the
+     * user holds {@link Notify.Builder#maxStreamsPerRecipient} streams, 503
+     * {@code streams_unavailable} when the server holds {@link Notify.Builder#maxOpenStreams}.
+     * Whole seconds, at least 1. Default 5 s.
+     */
+    public Duration streamRetryAfter = DEFAULT_STREAM_RETRY_AFTER;
+    /**
+     * Longest a client may take to send one request's header (or, on a new connection, to start
+     * sending one) before its connection is closed, against "slow loris" clients that trickle
+     * header lines to hold sockets. Applies to the whole Javalin server the plugin is installed in
+     * (HTTP/1 connectors). While 64 or more connections wait on a header at once (a flood; real
+     * clients send a header in one packet), each may take at most 2 s, or this timeout if shorter.
+     * Null leaves Jetty alone. Default 20 s.
+     */
+    public Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
     /** The clock that decides when tickets expire; null (the default) uses {@link Notify#clock()}. */
     public Clock clock;
 
@@ -131,6 +151,12 @@ public final class NotifyPluginConfig {
         }
         if (ticketTtl == null || ticketTtl.isZero() || ticketTtl.isNegative()) {
             throw new IllegalArgumentException("ticketTtl must be > 0 but was " + ticketTtl);
+        }
+        if (streamRetryAfter == null || streamRetryAfter.isNegative()) {
+            throw new IllegalArgumentException("streamRetryAfter must be >= 0 but was " + streamRetryAfter);
+        }
+        if (headerTimeout != null && (headerTimeout.isZero() || headerTimeout.isNegative())) {
+            throw new IllegalArgumentException("headerTimeout must be > 0 or null but was " + headerTimeout);
         }
         if (webPath != null && !webPath.startsWith("/")) {
             throw new IllegalArgumentException("webPath must start with '/' but was '" + webPath + "'");

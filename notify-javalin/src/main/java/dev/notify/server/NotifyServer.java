@@ -9,9 +9,9 @@ import dev.notify.template.TemplateRegistry;
 import io.javalin.Javalin;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -52,15 +52,16 @@ public final class NotifyServer implements AutoCloseable {
 
     /**
      * The environment variable setting how long an outbox worker's claim on a batch lasts, in whole
-     * seconds (default {@link OutboxSettings#DEFAULT_LEASE}): rows claimed by a process that died are
-     * delivered again once it has passed.
+     * seconds (default {@link OutboxSettings#DEFAULT_LEASE}), read by {@link ServerOutbox}: rows claimed by
+     * a process that died are delivered again once it has passed, or at once when a node with the same
+     * node id starts again.
      */
     public static final String OUTBOX_LEASE_SECONDS = "NOTIFY_OUTBOX_LEASE_SECONDS";
 
     /**
      * As {@link #start(ServerConfig, PrintStream)}, reading the channels' settings (the seeds'
      * {@code EMAIL_*}, {@code WEBPUSH_VAPID_*}, {@code FRONTEND_URL}, and
-     * {@code NOTIFY_PUBLIC_URL}), {@value #TEMPLATES_DIR} and {@value #OUTBOX_LEASE_SECONDS} from {@code env}.
+     * {@code NOTIFY_PUBLIC_URL}), {@value #TEMPLATES_DIR} and the outbox settings ({@link ServerOutbox}) from {@code env}.
      *
      * @throws IllegalArgumentException if a channel setting is malformed; the message names the variable
      */
@@ -70,13 +71,12 @@ public final class NotifyServer implements AutoCloseable {
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
                 .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout())
-                .outbox(ServerOutbox.fromEnvironment(env));
+                .outbox(ServerOutbox.fromEnvironment(env))
+                .maxStreamsPerRecipient(config.streams().maxStreamsPerUser())
+                .maxOpenStreams(config.streams().effectiveMaxStreams())
+                .maxStreamDuration(config.streams().maxStreamDuration());
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
-        }
-        String lease = ServerConfig.blankToNull(env.get(OUTBOX_LEASE_SECONDS));
-        if (lease != null) {
-            builder.outbox(OutboxSettings.ofDefaults().withLease(Duration.ofSeconds(positive(OUTBOX_LEASE_SECONDS, lease))));
         }
         channels.email().ifPresent(builder::channel);
         channels.push().ifPresent(builder::channel);
@@ -90,7 +90,8 @@ public final class NotifyServer implements AutoCloseable {
         Notify notify = builder.build();
         // Idle connections are timed out by Jetty only well after a missed heartbeat, so an open
         // SSE stream is never cut between two keep-alives.
-        long idleTimeoutMs = config.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(10)).toMillis();
+        long idleTimeoutMs = config.streams().effectiveIdleTimeout(config.heartbeat()).toMillis();
+        int maxConnections = config.streams().effectiveMaxConnections();
         Javalin app;
         try {
             app = Javalin.create(javalin -> {
@@ -101,6 +102,11 @@ public final class NotifyServer implements AutoCloseable {
                         Math.min(8, config.httpMaxThreads()), 60_000);
                 threads.setName("notify-http");
                 javalin.jetty.threadPool = threads;
+                if (maxConnections < Integer.MAX_VALUE) {
+                    // Past this Jetty stops accepting (connections wait in the kernel's queue)
+                    // rather than failing accept() with "Too many open files" in a loop.
+                    javalin.jetty.modifyServer(server -> server.addBean(new NetworkConnectionLimit(maxConnections, server)));
+                }
                 javalin.jetty.addConnector((server, http) -> {
                     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
                     connector.setHost(config.host());
@@ -115,6 +121,8 @@ public final class NotifyServer implements AutoCloseable {
                     plugin.wsPing = config.wsPing();
                     plugin.unsubscribeTokens = channels.unsubscribeTokens();
                     plugin.corsOrigins = channels.corsOrigins();
+                    plugin.headerTimeout = config.streams().headerTimeout();
+                    plugin.streamRetryAfter = config.streams().streamRetryAfter();
                 }));
             }).start();
         } catch (RuntimeException e) {
@@ -137,22 +145,13 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
         out.println("  accepted: " + ServerAuth.describe(env));
+        out.println("  streams:  at most " + config.streams().maxStreamsPerUser() + " per user, "
+                + config.streams().effectiveMaxStreams() + " in all; connections at most "
+                + (maxConnections == Integer.MAX_VALUE ? "unlimited" : Integer.toString(maxConnections))
+                + "; request headers within " + config.streams().headerTimeout().toSeconds() + " s");
         out.println("  get one:  java -jar notify-server.jar token --user alice");
         out.flush();
         return server;
-    }
-
-    private static long positive(String name, String raw) {
-        long value;
-        try {
-            value = Long.parseLong(raw.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number of seconds but was '" + raw + "'");
-        }
-        if (value < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1 but was " + value);
-        }
-        return value;
     }
 
     /** The bound HTTP port. */

@@ -37,6 +37,7 @@ import java.util.Objects;
  *       {@value #MIN_HTTP_THREADS}, default {@value #DEFAULT_HTTP_MAX_THREADS}. An open SSE stream
  *       or WebSocket holds no thread; requests beyond the pool wait in its queue. Without a cap a
  *       burst of connections grows the pool to hundreds of threads, each with its own stack.</li>
+ *   <li>limits on streams and connections and their timeouts: see {@link StreamSettings}</li>
  * </ul>
  *
  * @param port          HTTP port
@@ -50,10 +51,11 @@ import java.util.Objects;
  * @param eventBus      how changes reach the streams of other nodes
  * @param httpMaxThreads most threads of the HTTP server's pool
  * @param wsPing        WebSocket ping interval
+ * @param streams       limits on streams and connections, and their timeouts
  */
 public record ServerConfig(int port, String host, Path dataDirectory, String dbUrl, String jwtSecret,
                            Duration heartbeat, int dbPoolSize, Duration dbConnectionTimeout,
-                           EventBusChoice eventBus, int httpMaxThreads, Duration wsPing) {
+                           EventBusChoice eventBus, int httpMaxThreads, Duration wsPing, StreamSettings streams) {
     public static final int DEFAULT_PORT = 8080;
     /** Default for {@code NOTIFY_HTTP_MAX_THREADS}. */
     public static final int DEFAULT_HTTP_MAX_THREADS = 64;
@@ -114,13 +116,20 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
         if (wsPing.isZero() || wsPing.isNegative()) {
             throw new IllegalArgumentException("NOTIFY_WS_PING_SECONDS must be > 0 but was " + wsPing.toSeconds());
         }
+        Objects.requireNonNull(streams, "streams");
+        if (streams.idleTimeout() != null && streams.idleTimeout().compareTo(heartbeat) <= 0) {
+            throw new IllegalArgumentException("NOTIFY_IDLE_TIMEOUT_SECONDS (" + streams.idleTimeout().toSeconds()
+                    + ") must be more than NOTIFY_HEARTBEAT_SECONDS (" + heartbeat.toSeconds()
+                    + "), or open streams would be cut between two heartbeats");
+        }
     }
 
     /** The settings with the defaults of {@code NOTIFY_HTTP_MAX_THREADS} and {@code NOTIFY_WS_PING_SECONDS}. */
     public ServerConfig(int port, String host, Path dataDirectory, String dbUrl, String jwtSecret,
                         Duration heartbeat, int dbPoolSize, Duration dbConnectionTimeout, EventBusChoice eventBus) {
         this(port, host, dataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize, dbConnectionTimeout, eventBus,
-                DEFAULT_HTTP_MAX_THREADS, dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING);
+                DEFAULT_HTTP_MAX_THREADS, dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING,
+                StreamSettings.ofDefaults());
     }
 
     /** Reads the settings from {@code env} (normally {@link System#getenv()}). */
@@ -138,12 +147,13 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
                 EventBusChoice.parse(blankToNull(env.get("NOTIFY_EVENT_BUS"))),
                 intVar(env, "NOTIFY_HTTP_MAX_THREADS", DEFAULT_HTTP_MAX_THREADS),
                 Duration.ofSeconds(intVar(env, "NOTIFY_WS_PING_SECONDS",
-                        (int) dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING.toSeconds())));
+                        (int) dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING.toSeconds())),
+                StreamSettings.fromEnvironment(env));
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(newPort, host, dataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize,
-                dbConnectionTimeout, eventBus, httpMaxThreads, wsPing);
+                dbConnectionTimeout, eventBus, httpMaxThreads, wsPing, streams);
     }
 
     /**
@@ -182,7 +192,7 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
         }
     }
 
-    private static int intVar(Map<String, String> env, String name, int fallback) {
+    static int intVar(Map<String, String> env, String name, int fallback) {
         String raw = blankToNull(env.get(name));
         if (raw == null) {
             return fallback;

@@ -62,14 +62,32 @@ class InboxPageBrowserTest {
     private WebDriver browser;
     private HttpServer otherOrigin;
 
+    /** What is missing to run the browser, naming exactly which part and the package it comes in; null if nothing. */
+    static String missingBrowserParts() {
+        boolean chromium = Files.isExecutable(CHROMIUM);
+        boolean driver = Files.isExecutable(CHROMEDRIVER);
+        if (chromium && driver) {
+            return null;
+        }
+        if (chromium) {
+            return "chromedriver not found at " + CHROMEDRIVER + " (Chromium is installed; apt-get install -y chromium-driver,"
+                    + " or set NOTIFY_TEST_CHROMEDRIVER)";
+        }
+        if (driver) {
+            return "headless Chromium not found at " + CHROMIUM + " (chromedriver is installed; apt-get install -y chromium,"
+                    + " or set NOTIFY_TEST_CHROMIUM)";
+        }
+        return "neither Chromium (" + CHROMIUM + ") nor chromedriver (" + CHROMEDRIVER + ") is installed"
+                + " (apt-get install -y chromium chromium-driver)";
+    }
+
     @BeforeEach
     void startBrowser() {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String missing = missingBrowserParts();
         if (System.getenv("NOTIFY_TEST_REQUIRE_BROWSER") != null) {
-            assertThat(installed).as("NOTIFY_TEST_REQUIRE_BROWSER is set but " + CHROMIUM + " or " + CHROMEDRIVER
-                    + " is missing: apt-get install -y chromium chromium-driver").isTrue();
+            assertThat(missing).as("NOTIFY_TEST_REQUIRE_BROWSER is set but " + missing).isNull();
         }
-        assumeTrue(installed, "headless Chromium not installed (apt-get install -y chromium chromium-driver)");
+        assumeTrue(missing == null, () -> missing);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

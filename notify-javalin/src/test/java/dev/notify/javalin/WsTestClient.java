@@ -51,7 +51,7 @@ final class WsTestClient implements AutoCloseable {
     /** Connects with {@code ?token=} and takes the greeting. */
     static WsTestClient withToken(TestServer server, String token) {
         WsTestClient client = open(server, "token=" + token);
-        client.next("connection_established", Duration.ofSeconds(2));
+        client.next("connection_established", Duration.ofSeconds(30));
         return client;
     }
 
@@ -72,7 +72,7 @@ final class WsTestClient implements AutoCloseable {
         List<Map<String, Object>> events = new ArrayList<>();
         try {
             while (true) {
-                Map<String, Object> m = poll(Duration.ofSeconds(2));
+                Map<String, Object> m = poll(Duration.ofSeconds(30));
                 if (!isEvent(m)) {
                     return m;
                 }

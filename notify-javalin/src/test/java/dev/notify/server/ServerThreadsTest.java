@@ -50,8 +50,9 @@ class ServerThreadsTest {
         List<Socket> sockets = new ArrayList<>();
         try (NotifyServer server = NotifyServer.start(ServerConfig.fromEnvironment(env),
                 new PrintStream(OutputStream.nullOutputStream()))) {
-            String token = server.authenticator().issue("alice", java.util.Set.of(), Duration.ofHours(1));
             for (int i = 0; i < streams; i++) {
+                // One user each: a user may hold only a few streams.
+                String token = server.authenticator().issue("user-" + i, java.util.Set.of(), Duration.ofHours(1));
                 Socket s = new Socket("127.0.0.1", server.port());
                 s.setSoTimeout(10_000);
                 sockets.add(s);

@@ -13,6 +13,7 @@ import dev.notify.Priority;
 import dev.notify.SendRequest;
 import dev.notify.SendResult;
 import dev.notify.StreamConnection;
+import dev.notify.StreamLimitException;
 import dev.notify.StreamOptions;
 import dev.notify.internal.Json;
 import dev.notify.javalin.ApiError;
@@ -189,18 +190,26 @@ public final class NotificationsApi {
     private void stream(Context ctx) throws IOException {
         Principal p = http.authenticateStream(ctx, tickets);
         long resumeAfter = Http.lastEventId(ctx);
+        SseSink sink = new SseSink(ctx);
+        StreamOptions options = (resumeAfter >= 0 ? StreamOptions.resumeAfter(resumeAfter) : StreamOptions.live())
+                .withHeartbeat(config.heartbeat);
+        // Register first, greet second: a client that has seen connection_established can rely on
+        // every notification committed from then on reaching it.
+        StreamConnection connection;
+        try {
+            connection = notify.openStream(p.userId(), sink, options);
+        } catch (StreamLimitException e) {
+            StreamRefusal.of(e, config.streamRetryAfter).answer(ctx);
+            return;
+        }
         var res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream");
         res.setCharacterEncoding("UTF-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
-        SseSink sink = new SseSink(ctx);
-        StreamOptions options = (resumeAfter >= 0 ? StreamOptions.resumeAfter(resumeAfter) : StreamOptions.live())
-                .withHeartbeat(config.heartbeat);
-        // Register first, greet second: a client that has seen connection_established can rely on
-        // every notification committed from then on reaching it.
-        StreamConnection connection = notify.openStream(p.userId(), sink, options);
+        // The stream is the connection's last response: nothing reads a next request from it.
+        res.setHeader("Connection", "close");
         var hello = new LinkedHashMap<String, Object>();
         hello.put("type", "connection_established");
         hello.put("message", "SSE connection established");
@@ -216,6 +225,7 @@ public final class NotificationsApi {
         ctx.future(sink::done);
         // Whatever ends the response (client gone, server stop) also ends the registration.
         sink.done().whenComplete((v, e) -> connection.close());
+        sink.watchForDisconnect();
     }
 
     private void streamStatus(Context ctx) {

@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,16 @@ import org.slf4j.LoggerFactory;
  * "Server-sent events", section 9.2.5 (event stream format): {@code id:}, {@code event:},
  * {@code data:} lines and a blank line. Event names and ids never hold CR or LF (they are
  * produced here, not taken from input), and the JSON data is written on one line.
+ *
+ * <p>The first frame, {@code connection_established}, carries the sequence the stream starts after
+ * as its {@code id:}, so an EventSource that reconnects by itself sends it back as
+ * {@code Last-Event-ID} and misses nothing even if the stream dropped before its first notification.
+ *
+ * <p>A client that goes away is noticed when it does, not at the next write: once the greeting is
+ * written, the sink asks the connection's endpoint to report readability; a GET stream's client
+ * sends nothing more, so the next thing the socket reports is its end of stream (the client's FIN
+ * or reset), which completes {@link #done()}. The response carries {@code Connection: close}, so
+ * Jetty never tries to read a next request from the same connection.
  */
 final class SseSink implements StreamSink {
     private static final Logger log = LoggerFactory.getLogger(SseSink.class);
@@ -36,6 +49,8 @@ final class SseSink implements StreamSink {
     /** Released once the greeting is written: the hub's writer may not overtake it. */
     private final CountDownLatch greeted = new CountDownLatch(1);
     private volatile boolean writing;
+    /** The sequence the stream starts after, from the hub; -1 until then. */
+    private volatile long startedAfter = -1;
 
     SseSink(Context ctx) throws IOException {
         this.ctx = ctx;
@@ -54,9 +69,66 @@ final class SseSink implements StreamSink {
     void greet(String retryField, Map<String, Object> hello) throws IOException {
         try {
             write(retryField);
-            frame(null, "connection_established", hello);
+            frame(startedAfter >= 0 ? Long.toString(startedAfter) : null, "connection_established", hello);
         } finally {
             greeted.countDown();
+        }
+    }
+
+    @Override
+    public void started(long afterSeq) {
+        startedAfter = afterSeq;
+    }
+
+    /**
+     * Completes {@link #done()} as soon as the client closes its end of the connection. Does
+     * nothing where the connection is not a plain HTTP/1 socket this can watch.
+     */
+    void watchForDisconnect() {
+        EndPoint endPoint;
+        try {
+            ServletContextRequest request = ServletContextRequest.getServletContextRequest(ctx.req());
+            endPoint = request == null ? null : request.getConnectionMetaData().getConnection().getEndPoint();
+        } catch (RuntimeException e) {
+            endPoint = null;
+        }
+        if (endPoint == null) {
+            return;
+        }
+        arm(endPoint);
+    }
+
+    private void arm(EndPoint endPoint) {
+        if (done.isDone()) {
+            return;
+        }
+        boolean armed = endPoint.tryFillInterested(Callback.from(() -> readable(endPoint), failure -> {
+            // The endpoint closed (by us or by the peer): the stream is over either way.
+            close("client gone");
+        }));
+        if (!armed) {
+            log.debug("cannot watch the SSE connection for a disconnect; relying on heartbeats");
+        }
+    }
+
+    /** The socket is readable: its end (the client is gone), or stray bytes, which are dropped. */
+    private void readable(EndPoint endPoint) {
+        ByteBuffer buffer = BufferUtil.allocate(512);
+        try {
+            while (true) {
+                BufferUtil.clear(buffer);
+                int n = endPoint.fill(buffer);
+                if (n < 0) {
+                    close("client gone");
+                    return;
+                }
+                if (n == 0) {
+                    arm(endPoint);
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            close("client gone");
         }
     }
 

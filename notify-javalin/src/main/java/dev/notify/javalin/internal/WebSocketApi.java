@@ -18,6 +18,7 @@ import dev.notify.Priority;
 import dev.notify.SendRequest;
 import dev.notify.SendResult;
 import dev.notify.StreamConnection;
+import dev.notify.StreamLimitException;
 import dev.notify.StreamOptions;
 import dev.notify.internal.Json;
 import dev.notify.javalin.ApiError;
@@ -122,8 +123,16 @@ public final class WebSocketApi {
             Http.checkParameters(ctx);
             Principal principal = http.authenticateStream(ctx, tickets);
             long resumeAfter = Http.lastEventId(ctx);
+            // Checked again, atomically, when the stream opens; refusing here answers with an HTTP
+            // status the client can read, instead of a socket closed right after it opened.
+            notify.checkStreamCapacity(principal.userId());
             ctx.attribute(PRINCIPAL, principal);
             ctx.attribute(RESUME_AFTER, resumeAfter);
+        } catch (StreamLimitException e) {
+            StreamRefusal refusal = StreamRefusal.of(e, config.streamRetryAfter);
+            ctx.res().setHeader("Retry-After", refusal.retryAfterSeconds());
+            ctx.res().setHeader("Connection", "close");
+            refuse(ctx, refusal.error().status(), refusal.error().code(), refusal.message());
         } catch (AuthenticationException e) {
             ctx.res().setHeader("WWW-Authenticate", "Bearer");
             refuse(ctx, 401, e.code(), e.getMessage());
@@ -195,6 +204,10 @@ public final class WebSocketApi {
             sink.greet();
         } catch (IOException e) {
             forget(ctx.sessionId());
+        } catch (StreamLimitException e) {
+            // Lost a race with another open after the upgrade's check: 1013, try again later.
+            forget(ctx.sessionId());
+            sink.close(StatusCode.TRY_AGAIN_LATER, e.getMessage());
         } catch (RuntimeException e) {
             log.warn("opening the WebSocket stream for {} failed: {}", principal.userId(), e.getMessage());
             forget(ctx.sessionId());

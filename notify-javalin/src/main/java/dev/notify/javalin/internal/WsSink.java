@@ -38,7 +38,7 @@ final class WsSink implements StreamSink {
     private volatile boolean writing;
     private volatile boolean closed;
     /** Sent before anything else, once; guarded by {@link #sendLock}. */
-    private String greeting;
+    private Map<String, Object> greeting;
 
     WsSink(Session session) {
         this.session = session;
@@ -90,7 +90,20 @@ final class WsSink implements StreamSink {
      */
     void greetWith(Map<String, Object> message) {
         synchronized (sendLock) {
-            greeting = Json.write(message);
+            greeting = new LinkedHashMap<>(message);
+        }
+    }
+
+    /**
+     * The hub's start cursor becomes the greeting's {@code event_id}: a client that reconnects
+     * with it ({@code ?last_event_id=}) misses nothing, even if no notification came in between.
+     */
+    @Override
+    public void started(long afterSeq) {
+        synchronized (sendLock) {
+            if (greeting != null) {
+                greeting.put("event_id", afterSeq);
+            }
         }
     }
 
@@ -111,9 +124,10 @@ final class WsSink implements StreamSink {
     }
 
     private void sendGreeting() throws IOException {
-        String text = greeting;
-        if (text != null) {
+        Map<String, Object> message = greeting;
+        if (message != null) {
             greeting = null;
+            String text = Json.write(message);
             await(c -> session.sendText(text, c));
         }
     }

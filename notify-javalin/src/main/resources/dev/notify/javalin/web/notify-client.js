@@ -313,6 +313,11 @@ export class NotifyClient {
     };
     source.addEventListener("connection_established", (e) => {
       if (!current()) return;
+      // The greeting's id is where this stream starts: resuming from it misses nothing, even if
+      // the stream drops before its first notification.
+      if (e.lastEventId) {
+        this.lastEventId = e.lastEventId;
+      }
       const hello = parse(e.data);
       if (hello && hello.heartbeat_seconds > 0) {
         this.#heartbeatMs = hello.heartbeat_seconds * 1000;
