@@ -43,7 +43,7 @@ class DigestTest {
     void setUp() {
         db = TestDatabases.create(kind);
         clock = new TestClock(MORNING);
-        email = new RecordingChannel("email");
+        email = RecordingChannel.likeEmail();
         push = new RecordingChannel("push");
         notify = db.notifyBuilder().clock(clock).channel(email).channel(push)
                 .templates(TemplatedSendTest.templates())
@@ -143,7 +143,7 @@ class DigestTest {
 
         // Another node, 30 s behind, sends into the period whose digest already went out.
         try (Notify lagging = db.notifyBuilder().clock(new TestClock(MIDNIGHT.minusSeconds(30)))
-                .channel(new RecordingChannel("email")).channel(new RecordingChannel("push"))
+                .channel(RecordingChannel.likeEmail()).channel(new RecordingChannel("push"))
                 .templates(TemplatedSendTest.templates()).outbox(OutboxSettings.ofDefaults().withWorkers(0)).build()) {
             lagging.send(SendRequest.to("alice").template("low_stock_alert",
                     Map.of("item_name", "Milk", "current_stock", 3, "unit", "kg", "reorder_level", 10)).build());

@@ -72,7 +72,7 @@ class TemplatedSendTest {
     void setUp() {
         db = TestDatabases.create(kind);
         clock = new TestClock(START);
-        email = new RecordingChannel("email");
+        email = RecordingChannel.likeEmail();
         push = new RecordingChannel("push");
         notify = db.notifyBuilder().clock(clock).channel(email).channel(push).templates(templates())
                 .outbox(OutboxSettings.ofDefaults().withWorkers(0)).build();

@@ -114,6 +114,18 @@ public final class EmailChannel implements DeliveryChannel {
         return NAME;
     }
 
+    /** True: a category the recipient takes as a digest arrives as one digest email per period. */
+    @Override
+    public boolean takesDigests() {
+        return true;
+    }
+
+    /** True: a template's {@code escalate_after} delays its email, dropped if read meanwhile. */
+    @Override
+    public boolean takesEscalation() {
+        return true;
+    }
+
     /** The SMTP settings in use (the password stays hidden). */
     public SmtpSettings settings() {
         return smtp;

@@ -23,8 +23,9 @@ import org.jdbi.v3.core.Jdbi;
  * a retry sends the same items again, and no item is in two digests.
  */
 public final class DigestStore {
-    /** An email to fold into a digest instead of sending it now. */
-    public record Planned(String category, String destination, DigestFrequency frequency, ZoneId zone) {
+    /** A delivery to fold into a digest instead of sending it now. */
+    public record Planned(String channel, String category, String destination, DigestFrequency frequency,
+                          ZoneId zone) {
     }
 
     /** One notification in a digest, as the digest template sees it. */
@@ -66,8 +67,8 @@ public final class DigestStore {
                     "period_end", periodEnd.toString()));
             long outboxId = h.createUpdate("INSERT INTO notify_outbox (notification_id, recipient, channel, destination,"
                             + " payload, status, attempts, due_at, created_at, updated_at)"
-                            + " VALUES (:n, :r, 'email', :d, :p, 'pending', 0, :due, :now, :now)")
-                    .bind("n", n.id()).bind("r", n.recipient()).bind("d", p.destination()).bind("p", Json.write(view))
+                            + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)")
+                    .bind("n", n.id()).bind("c", p.channel()).bind("r", n.recipient()).bind("d", p.destination()).bind("p", Json.write(view))
                     .bind("due", timestamp(periodEnd)).bind("now", timestamp(now))
                     .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
             h.createUpdate("INSERT INTO notify_digest (recipient, category, period_end, outbox_id)"

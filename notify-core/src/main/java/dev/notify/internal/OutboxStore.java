@@ -37,13 +37,16 @@ public final class OutboxStore {
     /**
      * One delivery to insert with a notification.
      *
-     * @param dueAt when it is first due; null for the send time
-     * @param extra payload fields beside the notification: {@code email} and {@code push} parts
-     *              rendered from a template, and the {@link Rules} fields
+     * @param dueAt      when it is first due; null for the send time
+     * @param rendered   the notification's template rendered for the recipient, or null for literal text
+     * @param category   the template category, or null
+     * @param required   the template bypasses opt-outs
+     * @param escalation drop the row if the notification is read before it is due
      */
-    public record Planned(String channel, String destination, Instant dueAt, Map<String, Object> extra) {
+    public record Planned(String channel, String destination, Instant dueAt, Rendered rendered, String category,
+                          boolean required, boolean escalation) {
         public Planned(String channel, String destination) {
-            this(channel, destination, null, Map.of());
+            this(channel, destination, null, null, null, false, false);
         }
     }
 
@@ -84,9 +87,10 @@ public final class OutboxStore {
                 + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
         for (Planned p : planned) {
             String payload = plain;
-            if (!p.extra().isEmpty()) {
+            Map<String, Object> extra = extra(p);
+            if (!extra.isEmpty()) {
                 var full = new LinkedHashMap<>(view);
-                full.putAll(p.extra());
+                full.putAll(extra);
                 payload = Json.write(full);
             }
             Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
@@ -94,6 +98,22 @@ public final class OutboxStore {
                     .bind("p", payload).bind("due", timestamp(due)).bind("now", timestamp(now)).add();
         }
         batch.execute();
+    }
+
+    private static Map<String, Object> extra(Planned p) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        Rendered text = p.rendered();
+        if (text != null) {
+            extra.put("email", Map.of("subject", text.email().subject(), "text", text.email().text(),
+                    "html", text.email().html()));
+            extra.put("push", Map.of("title", text.push().title(), "body", text.push().body()));
+            extra.put("category", p.category());
+            extra.put("required", p.required());
+        }
+        if (p.escalation()) {
+            extra.put("escalation", true);
+        }
+        return extra;
     }
 
     /**
