@@ -4,6 +4,7 @@ import dev.notify.Notification;
 import dev.notify.Recipient;
 import dev.notify.outbox.ChannelContext;
 import dev.notify.outbox.Delivery;
+import dev.notify.template.Rendered;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;
 import dev.notify.outbox.DeliveryTarget;
@@ -312,8 +313,9 @@ public final class EmailChannel implements DeliveryChannel {
         Notification n = d.notification();
         String link = EmailContent.resolveLink(n.link(), linkBaseUrl);
         String unsubscribeUrl = unsubscribeUrl(n);
-        EmailContent content = d.email() == null ? EmailContent.render(n, link, unsubscribeUrl)
-                : EmailContent.rendered(d.email(), n, link, unsubscribeUrl);
+        EmailContent content = d.part() == null ? EmailContent.render(n, link, unsubscribeUrl)
+                : EmailContent.rendered(new Rendered.Email(d.part().title(), d.part().body(), d.part().htmlBody()), n,
+                        link, unsubscribeUrl);
 
         MimeMessage message = new StableIdMessage(connections.session(),
                 messageId(d.outboxId(), n.createdAt(), messageIdDomain));

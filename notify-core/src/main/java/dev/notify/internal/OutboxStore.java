@@ -80,40 +80,20 @@ public final class OutboxStore {
         if (planned.isEmpty()) {
             return;
         }
-        Map<String, Object> view = Json.notificationView(n);
-        String plain = Json.write(view);
         var batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination, payload,"
                 + " status, attempts, due_at, created_at, updated_at)"
                 + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
         for (Planned p : planned) {
-            String payload = plain;
-            Map<String, Object> extra = extra(p);
-            if (!extra.isEmpty()) {
-                var full = new LinkedHashMap<>(view);
-                full.putAll(extra);
-                payload = Json.write(full);
-            }
             Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
             batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
-                    .bind("p", payload).bind("due", timestamp(due)).bind("now", timestamp(now)).add();
+                    .bind("p", payload(n, p).toJson()).bind("due", timestamp(due)).bind("now", timestamp(now)).add();
         }
         batch.execute();
     }
 
-    private static Map<String, Object> extra(Planned p) {
-        Map<String, Object> extra = new LinkedHashMap<>();
-        Rendered text = p.rendered();
-        if (text != null) {
-            extra.put("email", Map.of("subject", text.email().subject(), "text", text.email().text(),
-                    "html", text.email().html()));
-            extra.put("push", Map.of("title", text.push().title(), "body", text.push().body()));
-            extra.put("category", p.category());
-            extra.put("required", p.required());
-        }
-        if (p.escalation()) {
-            extra.put("escalation", true);
-        }
-        return extra;
+    private static OutboxPayload payload(Notification n, Planned p) {
+        Rendered.Part part = p.rendered() == null ? null : p.rendered().part(p.channel());
+        return new OutboxPayload(n, part, p.category(), p.required(), p.escalation(), null);
     }
 
     /**
@@ -287,32 +267,12 @@ public final class OutboxStore {
                 .execute());
     }
 
-    @SuppressWarnings("unchecked")
     private static Claimed mapClaimed(ResultSet rs, StatementContext ctx) throws SQLException {
-        Map<String, Object> v = Json.readObject(rs.getString("payload"));
-        Rendered.Email email = null;
-        if (v.get("email") instanceof Map<?, ?> e) {
-            email = new Rendered.Email((String) e.get("subject"), (String) e.get("text"), (String) e.get("html"));
-        }
-        Rendered.Push push = null;
-        if (v.get("push") instanceof Map<?, ?> p) {
-            push = new Rendered.Push((String) p.get("title"), (String) p.get("body"));
-        }
-        Delivery d = new Delivery(rs.getLong("id"), rs.getString("channel"), rs.getString("destination"),
-                notificationFrom(v), rs.getInt("attempts"), email, push);
-        Digest digest = null;
-        if (v.get("digest") instanceof Map<?, ?> g) {
-            digest = new Digest((String) g.get("category"), (String) g.get("frequency"),
-                    Instant.parse((String) g.get("period_end")));
-        }
-        Rules rules = new Rules(digest != null ? digest.category() : (String) v.get("category"),
-                Boolean.TRUE.equals(v.get("required")), Boolean.TRUE.equals(v.get("escalation")), digest);
-        return new Claimed(d, rules);
-    }
-
-    @SuppressWarnings("unchecked")
-    static Notification notificationFrom(String payload) {
-        return notificationFrom(Json.readObject(payload));
+        String channel = rs.getString("channel");
+        OutboxPayload payload = OutboxPayload.parse(rs.getString("payload"), channel);
+        Delivery d = new Delivery(rs.getLong("id"), channel, rs.getString("destination"), payload.notification(),
+                rs.getInt("attempts"), payload.part());
+        return new Claimed(d, payload.rules());
     }
 
     @SuppressWarnings("unchecked")

@@ -93,6 +93,6 @@ public final class DeliveryDecider implements OutboxService.Gate {
                 r.inApp().message(), Map.of("category", digest.category(), "count", items.size()), null, n.priority(),
                 n.createdAt(), null);
         return OutboxService.Decision.deliver(new Delivery(d.outboxId(), d.channel(), d.destination(), shown,
-                d.attempt(), r.email(), r.push()));
+                d.attempt(), r.part(d.channel())));
     }
 }

@@ -215,6 +215,26 @@ class SendPlannerTest {
         assertThat(plan.deliveriesOf("bob")).isEmpty();
     }
 
+    @Test
+    void aCustomChannelCarriesItsOwnPartAndTheOthersFallBackToTheirsOrTheInAppText() {
+        Template withSms = Template.builder("low_stock_alert").category("inventory")
+                .locale(Locale.ENGLISH, Template.Parts.of("Low stock: {{item}}", "Only {{n}} left")
+                        .withChannel("sms", new Template.ChannelPart(null, "STOCK {{item}}={{n}}", null)))
+                .build();
+        TestChannel sms = new TestChannel("sms", false, false);
+
+        SendPlan plan = SendPlanner.plan(templated("low_stock_alert", "alice"), withSms, Map.of(),
+                PreferenceSnapshot.NONE, List.of(sms, push), NOON);
+
+        OutboxStore.Planned text = plan.deliveriesOf("alice").get(0);
+        OutboxStore.Planned note = plan.deliveriesOf("alice").get(1);
+        assertThat(text.channel()).isEqualTo("sms");
+        assertThat(text.rendered().part("sms").body()).isEqualTo("STOCK Coffee=3");
+        assertThat(text.category()).isEqualTo("inventory");
+        assertThat(note.rendered().part("push").title()).isEqualTo("Low stock: Coffee");
+        assertThat(note.rendered().part("push").body()).isEqualTo("Only 3 left");
+    }
+
     /** A channel of plain values: destinations "name:recipient", flags as given; never delivers here. */
     private static class TestChannel implements DeliveryChannel {
         private final String name;
