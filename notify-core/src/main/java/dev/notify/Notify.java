@@ -119,22 +119,41 @@ public final class Notify implements AutoCloseable {
         this.housekeeping = timer;
     }
 
+    /** The send path, for tests that stop a send between chunks. */
+    SendPipeline pipeline() {
+        return pipeline;
+    }
+
     /** Starts configuring a {@link Notify}. */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Stores one notification per recipient in one transaction, then streams each new one to its
-     * recipient's open connections. With an idempotency key, recipients that already have a
-     * notification under that key get it back unchanged and nothing new is stored for them.
+     * Stores one notification per recipient, then streams each new one to its recipient's open
+     * connections. With an idempotency key, recipients that already have a notification under that
+     * key get it back unchanged and nothing new is stored for them.
      *
-     * <p>Before the transaction: a {@link SendRequest#topic() topic} is resolved to its current
-     * members (none: nothing is stored and the result is empty); a {@link SendRequest#template()
-     * template} is rendered in each recipient's locale (the request's, else the directory's, else
-     * the template's default); each out-of-band channel is planned per recipient, less opt-outs
-     * (unless the template is {@code required}), due after the template's escalation delay (email)
-     * and after the recipient's quiet hours, or folded into the recipient's digest.
+     * <p>Before anything is written: a {@link SendRequest#topic() topic} is resolved to its current
+     * members (none: nothing is stored and the result is empty); the recipients' profiles and
+     * preferences are read in bulk; a {@link SendRequest#template() template} is rendered in each
+     * recipient's locale (the request's, else the directory's, else the template's default), so a
+     * rendering error stores nothing; each out-of-band channel is planned per recipient, less
+     * opt-outs (unless the template is {@code required}), due after the template's escalation delay
+     * (channels that {@linkplain DeliveryChannel#takesEscalation() take escalation}) and after the
+     * recipient's quiet hours, or folded into the recipient's digest (channels that
+     * {@linkplain DeliveryChannel#takesDigests() take digests}).
+     *
+     * <p>Transactions: up to 1,000 recipients (any request that names its recipients) are written
+     * in one transaction, all or nothing. A topic with more members is written in chunks of 1,000
+     * members per transaction, in the order of their user ids, each chunk streamed as soon as it
+     * commits; so two broadcasts to one large topic wait for each other a chunk at a time instead of
+     * timing out. If the process dies (or the database fails) between two chunks, the members of
+     * the committed chunks have the notification and the others do not, and this method has not
+     * returned. Give a topic send an {@linkplain SendRequest.Builder#idempotencyKey idempotency key}
+     * to make it resumable: sending the same request again with the same key stores the
+     * notification for the members that lack it and returns the existing one for the others. Without
+     * a key, sending it again stores it a second time for the members who already had it.
      *
      * @throws InvalidRequestException if the request's {@code data} is too large or not JSON; code
      *                                 {@code unknown_template} for a template the registry lacks;
@@ -142,7 +161,8 @@ public final class Notify implements AutoCloseable {
      *                                 {@code missing_parameters}) naming every missing parameter.
      *                                 Then nothing was stored.
      * @throws NotifyException         with code {@code store_unavailable} if the database fails;
-     *                                 then nothing was stored
+     *                                 then the transaction that failed stored nothing (for a large
+     *                                 topic, earlier chunks stay stored, as said above)
      */
     public SendResult send(SendRequest request) {
         return pipeline.send(Objects.requireNonNull(request, "request"));

@@ -20,8 +20,10 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
@@ -77,18 +79,32 @@ public final class OutboxStore {
 
     /** Inserts rows for one notification, inside the caller's (send) transaction. */
     public void insert(Handle h, Notification n, List<Planned> planned, Instant now) {
-        if (planned.isEmpty()) {
-            return;
+        insert(h, List.of(n), r -> planned, now);
+    }
+
+    /**
+     * Inserts the rows of many notifications as one batch, inside the caller's (send) transaction.
+     *
+     * @param plannedFor the rows planned for a recipient (empty for none)
+     */
+    public void insert(Handle h, List<Notification> created, Function<String, List<Planned>> plannedFor, Instant now) {
+        PreparedBatch batch = null;
+        for (Notification n : created) {
+            for (Planned p : plannedFor.apply(n.recipient())) {
+                if (batch == null) {
+                    batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination,"
+                            + " payload, status, attempts, due_at, created_at, updated_at)"
+                            + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
+                }
+                Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
+                batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
+                        .bind("p", payload(n, p).toJson()).bind("due", timestamp(due)).bind("now", timestamp(now))
+                        .add();
+            }
         }
-        var batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination, payload,"
-                + " status, attempts, due_at, created_at, updated_at)"
-                + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
-        for (Planned p : planned) {
-            Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
-            batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
-                    .bind("p", payload(n, p).toJson()).bind("due", timestamp(due)).bind("now", timestamp(now)).add();
+        if (batch != null) {
+            batch.execute();
         }
-        batch.execute();
     }
 
     private static OutboxPayload payload(Notification n, Planned p) {
