@@ -1,37 +1,30 @@
 package dev.notify;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.notify.internal.DigestStore;
 import dev.notify.internal.JdbiNotificationStore;
 import dev.notify.internal.JdbiPreferences;
 import dev.notify.internal.JdbiRecipientProfiles;
 import dev.notify.internal.JdbiTopics;
+import dev.notify.internal.NotifyWiring;
 import dev.notify.internal.OutboxService;
 import dev.notify.internal.OutboxStore;
-import dev.notify.internal.PostgresEventBus;
+import dev.notify.internal.StoreInbox;
 import dev.notify.internal.StreamHub;
+import dev.notify.internal.pipeline.DeliveryDecider;
+import dev.notify.internal.pipeline.SendPipeline;
 import dev.notify.outbox.ChannelContext;
-import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
-import dev.notify.outbox.DeliveryTarget;
 import dev.notify.outbox.Outbox;
 import dev.notify.outbox.OutboxSettings;
-import dev.notify.template.Rendered;
-import dev.notify.template.Template;
 import dev.notify.template.TemplateRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -89,40 +82,42 @@ public final class Notify implements AutoCloseable {
     private final String databaseDescription;
     private final AutoCloseable ownedDataSource;
     private final Map<String, DeliveryChannel> channels;
-    private final OutboxStore outboxStore;
     private final OutboxService outbox;
     private final JdbiRecipientProfiles profiles;
-    private final RecipientDirectory directory;
     private final JdbiPreferences preferences;
     private final JdbiTopics topics;
-    private final DigestStore digests;
     private final TemplateRegistry templates;
     private final StreamTickets streamTickets;
     private final ScheduledExecutorService housekeeping;
     private final OutboxSettings outboxSettings;
+    private final SendPipeline pipeline;
 
-    private Notify(Builder b, DataSource dataSource, String databaseDescription, AutoCloseable ownedDataSource) {
+    private Notify(Builder b, NotifyWiring.Database db) {
+        DataSource dataSource = db.dataSource();
         this.clock = b.clock;
-        this.bus = b.eventBus;
-        this.databaseDescription = databaseDescription;
-        this.ownedDataSource = ownedDataSource;
+        this.bus = db.bus();
+        this.databaseDescription = db.description();
+        this.ownedDataSource = db.owned();
         this.outboxSettings = b.outboxSettings;
         JdbiNotificationStore.migrate(dataSource);
         this.store = new JdbiNotificationStore(dataSource);
         this.profiles = new JdbiRecipientProfiles(store.jdbi(), clock);
-        this.directory = b.directory != null ? b.directory : profiles;
+        RecipientDirectory directory = b.directory != null ? b.directory : profiles;
         this.preferences = new JdbiPreferences(store.jdbi(), clock);
         this.topics = new JdbiTopics(store.jdbi(), clock);
-        this.digests = new DigestStore(store.jdbi());
+        DigestStore digests = new DigestStore(store.jdbi());
         this.templates = b.templates;
         this.streamTickets = new StreamTickets(store.jdbi());
         this.channels = Map.copyOf(b.channels);
         for (DeliveryChannel channel : channels.values()) {
             channel.start(new ChannelContext(dataSource, clock));
         }
-        this.outboxStore = new OutboxStore(store.jdbi());
-        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock, this::decide,
+        OutboxStore outboxStore = new OutboxStore(store.jdbi());
+        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock,
+                new DeliveryDecider(outboxStore, digests, preferences, directory, templates),
                 dev.notify.internal.NodeIdentity.choose(outboxSettings.nodeId(), b.nodeDirectory()));
+        this.pipeline = new SendPipeline(store, outboxStore, digests, topics, directory, preferences, templates,
+                b.channels, bus, outbox, clock);
         this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads,
                 b.maxStreamsPerRecipient, b.maxOpenStreams > 0 ? b.maxOpenStreams : defaultMaxOpenStreams(),
                 b.maxStreamDuration);
@@ -138,22 +133,41 @@ public final class Notify implements AutoCloseable {
         this.housekeeping = timer;
     }
 
+    /** The send path, for tests that stop a send between chunks. */
+    SendPipeline pipeline() {
+        return pipeline;
+    }
+
     /** Starts configuring a {@link Notify}. */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
-     * Stores one notification per recipient in one transaction, then streams each new one to its
-     * recipient's open connections. With an idempotency key, recipients that already have a
-     * notification under that key get it back unchanged and nothing new is stored for them.
+     * Stores one notification per recipient, then streams each new one to its recipient's open
+     * connections. With an idempotency key, recipients that already have a notification under that
+     * key get it back unchanged and nothing new is stored for them.
      *
-     * <p>Before the transaction: a {@link SendRequest#topic() topic} is resolved to its current
-     * members (none: nothing is stored and the result is empty); a {@link SendRequest#template()
-     * template} is rendered in each recipient's locale (the request's, else the directory's, else
-     * the template's default); each out-of-band channel is planned per recipient, less opt-outs
-     * (unless the template is {@code required}), due after the template's escalation delay (email)
-     * and after the recipient's quiet hours, or folded into the recipient's digest.
+     * <p>Before anything is written: a {@link SendRequest#topic() topic} is resolved to its current
+     * members (none: nothing is stored and the result is empty); the recipients' profiles and
+     * preferences are read in bulk; a {@link SendRequest#template() template} is rendered in each
+     * recipient's locale (the request's, else the directory's, else the template's default), so a
+     * rendering error stores nothing; each out-of-band channel is planned per recipient, less
+     * opt-outs (unless the template is {@code required}), due after the template's escalation delay
+     * (channels that {@linkplain DeliveryChannel#takesEscalation() take escalation}) and after the
+     * recipient's quiet hours, or folded into the recipient's digest (channels that
+     * {@linkplain DeliveryChannel#takesDigests() take digests}).
+     *
+     * <p>Transactions: up to 1,000 recipients (any request that names its recipients) are written
+     * in one transaction, all or nothing. A topic with more members is written in chunks of 1,000
+     * members per transaction, in the order of their user ids, each chunk streamed as soon as it
+     * commits; so two broadcasts to one large topic wait for each other a chunk at a time instead of
+     * timing out. If the process dies (or the database fails) between two chunks, the members of
+     * the committed chunks have the notification and the others do not, and this method has not
+     * returned. Give a topic send an {@linkplain SendRequest.Builder#idempotencyKey idempotency key}
+     * to make it resumable: sending the same request again with the same key stores the
+     * notification for the members that lack it and returns the existing one for the others. Without
+     * a key, sending it again stores it a second time for the members who already had it.
      *
      * @throws InvalidRequestException if the request's {@code data} is too large or not JSON; code
      *                                 {@code unknown_template} for a template the registry lacks;
@@ -161,18 +175,11 @@ public final class Notify implements AutoCloseable {
      *                                 {@code missing_parameters}) naming every missing parameter.
      *                                 Then nothing was stored.
      * @throws NotifyException         with code {@code store_unavailable} if the database fails;
-     *                                 then nothing was stored
+     *                                 then the transaction that failed stored nothing (for a large
+     *                                 topic, earlier chunks stay stored, as said above)
      */
     public SendResult send(SendRequest request) {
-        Objects.requireNonNull(request, "request");
-        Instant now = clock.instant();
-        Prepared p = prepare(request, now);
-        if (p == null) {
-            return new SendResult(List.of(), 0);
-        }
-        JdbiNotificationStore.Sent sent = store.send(p.request(), p.contents(), now, outboxHook(p, now));
-        afterCommit(List.of(sent));
-        return sent.result();
+        return pipeline.send(Objects.requireNonNull(request, "request"));
     }
 
     /**
@@ -195,7 +202,7 @@ public final class Notify implements AutoCloseable {
     public <T, X extends Exception> T inTransaction(TransactionCallback<T, X> callback) throws X {
         List<JdbiNotificationStore.Sent> sends = new ArrayList<>();
         T result = store.jdbi().inTransaction(handle -> callback.apply(new Tx(handle, sends)));
-        afterCommit(sends);
+        pipeline.afterCommit(sends);
         return result;
     }
 
@@ -244,143 +251,9 @@ public final class Notify implements AutoCloseable {
 
         @Override
         public SendResult send(SendRequest request) {
-            Objects.requireNonNull(request, "request");
-            Instant now = clock.instant();
-            Prepared p = prepare(request, now);
-            if (p == null) {
-                return new SendResult(List.of(), 0);
-            }
-            JdbiNotificationStore.Sent sent = store.sendIn(handle, p.request(), p.contents(), now,
-                    outboxHook(p, now));
+            JdbiNotificationStore.Sent sent = pipeline.sendIn(handle, Objects.requireNonNull(request, "request"));
             sends.add(sent);
             return sent.result();
-        }
-    }
-
-    /**
-     * A send made ready before its transaction opens: recipients known (topic members added),
-     * templates rendered per recipient, deliveries planned.
-     */
-    private record Prepared(SendRequest request, Map<String, JdbiNotificationStore.Content> contents,
-                            Map<String, List<OutboxStore.Planned>> plan,
-                            Map<String, List<DigestStore.Planned>> digestPlan) {
-    }
-
-    /**
-     * Resolves the topic, renders the template (a missing parameter throws here, before anything
-     * is stored) and plans the out-of-band deliveries: each channel's destinations, less opt-outs,
-     * due after the escalation delay and outside quiet hours.
-     *
-     * @return null when a topic send reaches nobody
-     */
-    private Prepared prepare(SendRequest request, Instant now) {
-        SendRequest r = request;
-        if (request.topic() != null) {
-            var all = new LinkedHashSet<>(request.recipients());
-            all.addAll(topics.members(request.topic()));
-            if (all.isEmpty()) {
-                return null;
-            }
-            r = request.withRecipients(List.copyOf(all));
-        }
-        Template template = r.templated() ? templates.get(r.template()) : null;
-        boolean needProfiles = template != null || !channels.isEmpty();
-        Map<String, Optional<Recipient>> profiles = new HashMap<>();
-        if (needProfiles) {
-            for (String recipient : r.recipients()) {
-                profiles.put(recipient, directory.find(recipient));
-            }
-        }
-        Map<String, JdbiNotificationStore.Content> contents = new HashMap<>();
-        Map<String, Rendered> rendered = new HashMap<>();
-        if (template != null) {
-            Map<Locale, Rendered> byLocale = new HashMap<>();
-            for (String recipient : r.recipients()) {
-                Locale locale = r.locale() != null ? r.locale()
-                        : profiles.get(recipient).map(Recipient::locale).orElse(null);
-                Rendered one = byLocale.get(locale);
-                if (one == null) {
-                    one = template.render(r.params(), locale);
-                    checkRendered(template, one);
-                    byLocale.put(locale, one);
-                }
-                rendered.put(recipient, one);
-                contents.put(recipient, new JdbiNotificationStore.Content(template.type(), one.inApp().title(),
-                        one.inApp().message()));
-            }
-        }
-        if (channels.isEmpty()) {
-            return new Prepared(r, contents, Map.of(), Map.of());
-        }
-        String type = template != null ? template.type() : r.type();
-        String category = template != null ? template.category() : null;
-        boolean required = template != null && template.required();
-        Duration escalateAfter = template != null ? template.escalateAfter().orElse(null) : null;
-        Map<String, List<OutboxStore.Planned>> plan = new HashMap<>();
-        Map<String, List<DigestStore.Planned>> digestPlan = new HashMap<>();
-        boolean emailConfigured = channels.containsKey(dev.notify.email.EmailChannel.NAME);
-        for (String recipient : r.recipients()) {
-            Optional<Recipient> profile = profiles.get(recipient);
-            DeliveryTarget target = new DeliveryTarget(recipient, profile, r);
-            Optional<QuietHours> quiet = required ? Optional.empty() : preferences.quietHours(recipient);
-            ZoneId zone = profile.map(Recipient::timeZone).orElse(null);
-            List<OutboxStore.Planned> planned = new ArrayList<>();
-            DigestFrequency digest = template != null && !required && escalateAfter == null && emailConfigured
-                    ? preferences.digests(recipient).getOrDefault(category, DigestFrequency.IMMEDIATE)
-                    : DigestFrequency.IMMEDIATE;
-            for (DeliveryChannel channel : channels.values()) {
-                if (!required && !preferences.allows(recipient, channel.name(), type, category)) {
-                    continue;
-                }
-                List<String> destinations = channel.destinations(target);
-                if (destinations.isEmpty()) {
-                    continue;
-                }
-                boolean isEmail = dev.notify.email.EmailChannel.NAME.equals(channel.name());
-                if (isEmail && digest != DigestFrequency.IMMEDIATE) {
-                    for (String destination : destinations) {
-                        digestPlan.computeIfAbsent(recipient, x -> new ArrayList<>()).add(new DigestStore.Planned(
-                                category, destination, digest, zone != null ? zone : java.time.ZoneOffset.UTC));
-                    }
-                    continue;
-                }
-                boolean escalation = escalateAfter != null && isEmail;
-                Instant due = escalation ? now.plus(escalateAfter) : now;
-                if (quiet.isPresent()) {
-                    due = quiet.get().endOfWindowContaining(due, zone).orElse(due);
-                }
-                Map<String, Object> extra = new LinkedHashMap<>();
-                Rendered text = rendered.get(recipient);
-                if (text != null) {
-                    extra.put("email", Map.of("subject", text.email().subject(), "text", text.email().text(),
-                            "html", text.email().html()));
-                    extra.put("push", Map.of("title", text.push().title(), "body", text.push().body()));
-                    extra.put("category", category);
-                    extra.put("required", required);
-                }
-                if (escalation) {
-                    extra.put("escalation", true);
-                }
-                for (String destination : destinations) {
-                    planned.add(new OutboxStore.Planned(channel.name(), destination, due.equals(now) ? null : due,
-                            extra));
-                }
-            }
-            plan.put(recipient, planned);
-        }
-        return new Prepared(r, contents, plan, digestPlan);
-    }
-
-    private static void checkRendered(Template template, Rendered r) {
-        String title = r.inApp().title();
-        if (title.isBlank() || title.length() > Limits.TITLE_MAX) {
-            throw InvalidRequestException.field("title", "template '" + template.name() + "' (locale "
-                    + r.locale().toLanguageTag() + ") rendered a title of " + title.strip().length()
-                    + " characters; it must be 1 to " + Limits.TITLE_MAX);
-        }
-        if (r.inApp().message().length() > Limits.MESSAGE_MAX) {
-            throw InvalidRequestException.field("message", "template '" + template.name() + "' rendered a message of "
-                    + r.inApp().message().length() + " characters; at most " + Limits.MESSAGE_MAX + " are allowed");
         }
     }
 
@@ -390,85 +263,7 @@ public final class Notify implements AutoCloseable {
      * {@code period_end} and {@code items}, a list of {@code id, type, title, message, link,
      * created_at}, oldest first.
      */
-    public static final String DIGEST_TEMPLATE = "digest";
-
-    private static final Template DEFAULT_DIGEST = Template.builder(DIGEST_TEMPLATE)
-            .locale(Locale.ENGLISH, Template.Parts.of("{{count}} new {{category}} notifications", "")
-                    .withEmail("Your {{frequency}} {{category}} digest: {{count}} new",
-                            "{{#items}}- {{title}}{{#message}}: {{message}}{{/message}}\n{{/items}}",
-                            "<ul>\n{{#items}}<li><b>{{title}}</b>{{#message}}: {{message}}{{/message}}</li>\n{{/items}}</ul>"))
-            .build();
-
-    /**
-     * Re-checks a delivery when it comes due: an escalation of a notification read (or deleted)
-     * meanwhile is dropped, and so is a delivery the recipient has switched off since it was
-     * queued. A digest collects its notifications and is rendered here.
-     */
-    private OutboxService.Decision decide(Delivery d, OutboxStore.Rules rules) {
-        Notification n = d.notification();
-        if (rules.escalation() && outboxStore.readOrDeleted(n.id())) {
-            return OutboxService.Decision.drop("read before escalation");
-        }
-        if (!rules.required() && !preferences.allows(n.recipient(), d.channel(), n.type(), rules.category())) {
-            return OutboxService.Decision.drop("recipient turned off " + d.channel() + " for " + n.type()
-                    + (rules.category() == null ? "" : " (category " + rules.category() + ")"));
-        }
-        if (rules.digest() != null) {
-            return digest(d, rules.digest());
-        }
-        return OutboxService.Decision.deliver(d);
-    }
-
-    private OutboxService.Decision digest(Delivery d, OutboxStore.Digest digest) {
-        Notification n = d.notification();
-        List<DigestStore.Item> items = digests.collect(d.outboxId(), n.recipient(), digest.category(),
-                digest.periodEnd());
-        if (items.isEmpty()) {
-            return OutboxService.Decision.drop("empty digest: its notifications were deleted");
-        }
-        List<Map<String, Object>> views = new ArrayList<>();
-        for (DigestStore.Item item : items) {
-            Map<String, Object> v = new LinkedHashMap<>();
-            v.put("id", item.notificationId());
-            v.put("type", item.type());
-            v.put("title", item.title());
-            v.put("message", item.message());
-            v.put("link", item.link() == null ? "" : item.link());
-            v.put("created_at", item.createdAt().toString());
-            views.add(v);
-        }
-        Map<String, Object> params = Map.of("category", digest.category(), "frequency", digest.frequency(),
-                "count", items.size(), "items", views, "period_end", digest.periodEnd().toString());
-        Locale locale = directory.find(n.recipient()).map(Recipient::locale).orElse(null);
-        Rendered r = templates.find(DIGEST_TEMPLATE).orElse(DEFAULT_DIGEST).render(params, locale);
-        Notification shown = new Notification(n.id(), n.recipient(), n.seq(), "digest", r.inApp().title(),
-                r.inApp().message(), Map.of("category", digest.category(), "count", items.size()), null, n.priority(),
-                n.createdAt(), null);
-        return OutboxService.Decision.deliver(new Delivery(d.outboxId(), d.channel(), d.destination(), shown,
-                d.attempt(), r.email(), r.push()));
-    }
-
-    private JdbiNotificationStore.InsertHook outboxHook(Prepared p, Instant now) {
-        return (handle, n) -> {
-            outboxStore.insert(handle, n, p.plan().getOrDefault(n.recipient(), List.of()), now);
-            for (DigestStore.Planned d : p.digestPlan().getOrDefault(n.recipient(), List.of())) {
-                digests.enqueue(handle, n, d, now);
-            }
-        };
-    }
-
-    private void afterCommit(List<JdbiNotificationStore.Sent> sends) {
-        boolean queued = false;
-        for (JdbiNotificationStore.Sent sent : sends) {
-            for (Notification n : sent.created()) {
-                bus.publish(StreamEvent.created(n));
-                queued = true;
-            }
-        }
-        if (queued && outbox.hasChannels()) {
-            outbox.wake();
-        }
-    }
+    public static final String DIGEST_TEMPLATE = DeliveryDecider.DIGEST_TEMPLATE;
 
     /** The outbox: what waits, what is dead, and retrying it. */
     public Outbox outbox() {
@@ -551,7 +346,7 @@ public final class Notify implements AutoCloseable {
         if (recipient == null || recipient.isBlank() || recipient.length() > Limits.RECIPIENT_MAX) {
             throw InvalidRequestException.field("recipient", "must be 1 to " + Limits.RECIPIENT_MAX + " characters");
         }
-        return new RecipientInbox(recipient);
+        return new StoreInbox(store, bus, clock, recipient);
     }
 
     /**
@@ -649,58 +444,6 @@ public final class Notify implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("closing the connection pool failed", e);
             }
-        }
-    }
-
-    private final class RecipientInbox implements Inbox {
-        private final String recipient;
-
-        RecipientInbox(String recipient) {
-            this.recipient = recipient;
-        }
-
-        @Override
-        public String recipient() {
-            return recipient;
-        }
-
-        @Override
-        public Page list(InboxQuery query) {
-            return store.list(recipient, Objects.requireNonNull(query, "query"));
-        }
-
-        @Override
-        public long unreadCount() {
-            return store.unreadCount(recipient);
-        }
-
-        @Override
-        public Notification get(long id) {
-            return store.get(recipient, id);
-        }
-
-        @Override
-        public Notification markRead(long id) {
-            JdbiNotificationStore.Marked marked = store.markRead(recipient, id, clock.instant());
-            if (marked.changed()) {
-                bus.publish(StreamEvent.read(recipient, id));
-            }
-            return marked.notification();
-        }
-
-        @Override
-        public int markAllRead() {
-            JdbiNotificationStore.AllRead done = store.markAllRead(recipient, clock.instant());
-            if (done.count() > 0) {
-                bus.publish(StreamEvent.allRead(recipient, done.upToSeq(), done.count()));
-            }
-            return done.count();
-        }
-
-        @Override
-        public void delete(long id) {
-            store.delete(recipient, id);
-            bus.publish(StreamEvent.deleted(recipient, id));
         }
     }
 
@@ -935,96 +678,24 @@ public final class Notify implements AutoCloseable {
         }
 
         public Notify build() {
-            if (dataSource != null && jdbcUrl != null) {
-                throw new IllegalStateException("set either dataSource or jdbcUrl, not both");
-            }
-            if (dataSource != null) {
-                EventBus bus = eventBus != null ? eventBus : busFor(dataSource);
-                DataSource autoCommit = new dev.notify.internal.AutoCommitDataSource(dataSource);
-                return start(autoCommit, "application data source", null, bus, autoCommit::getConnection);
-            }
-            // An embedded H2 file database writes each commit before it returns, so that a send that
-            // returned survives a crash of the process (H2Durability says what holds on power loss).
-            String url = dev.notify.internal.H2Durability.withDurableCommits(jdbcUrl != null ? jdbcUrl
-                    : "jdbc:h2:file:" + dataDirectory.resolve("notify").toAbsolutePath());
-            HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(url);
-            config.setMaximumPoolSize(poolSize);
-            config.setConnectionTimeout(connectionTimeout.toMillis());
-            config.setPoolName("notify");
-            HikariDataSource pool;
-            try {
-                pool = new HikariDataSource(config);
-            } catch (RuntimeException e) {
-                throw new NotifyException("store_unavailable", "cannot connect to " + redact(url) + ": " + e.getMessage(), e);
-            }
-            try {
-                EventBus bus = eventBus != null ? eventBus
-                        : url.startsWith("jdbc:postgresql:") ? EventBus.postgres() : EventBus.local();
-                return start(pool, redact(url), pool, bus, () -> listeningConnection(url));
-            } catch (RuntimeException e) {
-                pool.close();
-                throw e instanceof NotifyException ne ? ne
-                        : new NotifyException("store_unavailable", "cannot set up " + redact(url) + ": " + e.getMessage(), e);
-            }
-        }
-
-        private Notify start(DataSource ds, String description, AutoCloseable owned, EventBus bus,
-                             PostgresEventBus.ConnectionFactory listening) {
-            dev.notify.internal.H2Durability.warnIfDelayed(ds, description);
-            if (bus instanceof PostgresEventBus pg) {
-                pg.start(ds, listening);
-            }
-            // The constructor reads the bus from the builder; the builder keeps the caller's choice,
-            // so that building twice never shares a default bus between two instances.
-            EventBus chosen = eventBus;
-            eventBus = bus;
+            NotifyWiring.Database db = NotifyWiring.connect(dataSource, jdbcUrl, dataDirectory, poolSize,
+                    connectionTimeout, eventBus);
             Notify notify;
             try {
-                notify = new Notify(this, ds, description, owned);
+                notify = new Notify(this, db);
             } catch (RuntimeException e) {
-                if (bus != chosen) {
-                    bus.close();
-                }
-                throw e;
-            } finally {
-                eventBus = chosen;
+                db.closeAfterFailedStart();
+                throw e instanceof NotifyException ne ? ne : new NotifyException("store_unavailable",
+                        "cannot set up " + db.description() + ": " + e.getMessage(), e);
             }
             // A bus that lost events (its connection dropped) has every open stream read the store.
-            bus.onEventsMissed(notify.hub::resyncAll);
+            db.bus().onEventsMissed(notify.hub::resyncAll);
             return notify;
-        }
-
-        /** The default bus on a host's data source: PostgreSQL's when the driver allows LISTEN. */
-        private static EventBus busFor(DataSource ds) {
-            try (Connection c = ds.getConnection()) {
-                if (!"PostgreSQL".equalsIgnoreCase(c.getMetaData().getDatabaseProductName())) {
-                    return EventBus.local();
-                }
-                if (c.isWrapperFor(org.postgresql.PGConnection.class)) {
-                    return EventBus.postgres();
-                }
-                log.warn("the data source's connections do not unwrap to pgjdbc's PGConnection; streams reach"
-                        + " clients of this node only (set eventBus(...) to choose)");
-                return EventBus.local();
-            } catch (java.sql.SQLException e) {
-                throw new NotifyException("store_unavailable", "cannot connect to the application data source: "
-                        + e.getMessage(), e);
-            }
-        }
-
-        /** A connection of its own for LISTEN, outside the pool: it is held for the node's lifetime. */
-        private Connection listeningConnection(String url) throws java.sql.SQLException {
-            java.util.Properties defaults = new java.util.Properties();
-            // Parameters in the URL win over these.
-            defaults.setProperty("connectTimeout", Long.toString(Math.max(1, connectionTimeout.toSeconds())));
-            defaults.setProperty("tcpKeepAlive", "true");
-            return java.sql.DriverManager.getConnection(url, defaults);
         }
 
         /** A JDBC URL with the values of {@code password=} / {@code pwd=} parameters masked. */
         static String redact(String url) {
-            return url.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=***");
+            return NotifyWiring.redact(url);
         }
     }
 }

@@ -43,7 +43,7 @@ class DigestTest {
     void setUp() {
         db = TestDatabases.create(kind);
         clock = new TestClock(MORNING);
-        email = new RecordingChannel("email");
+        email = RecordingChannel.likeEmail();
         push = new RecordingChannel("push");
         notify = db.notifyBuilder().clock(clock).channel(email).channel(push)
                 .templates(TemplatedSendTest.templates())
@@ -82,8 +82,8 @@ class DigestTest {
         assertThat(email.delivered).hasSize(1);
         Delivery digest = email.delivered.peek();
         assertThat(digest.notification().type()).isEqualTo("digest");
-        assertThat(digest.email().subject()).isEqualTo("Your daily inventory digest: 2 new");
-        assertThat(digest.email().text()).isEqualTo("- Low stock: Coffee: Only 3 kg left (reorder at 10).\n"
+        assertThat(digest.part().title()).isEqualTo("Your daily inventory digest: 2 new");
+        assertThat(digest.part().body()).isEqualTo("- Low stock: Coffee: Only 3 kg left (reorder at 10).\n"
                 + "- Low stock: Milk: Only 3 kg left (reorder at 10).\n");
         assertThat(notify.outbox().deliverDue()).isZero();
     }
@@ -105,13 +105,13 @@ class DigestTest {
         lowStock("OnTheBoundary");
         assertThat(notify.outbox().deliverDue()).isEqualTo(3); // two pushes, the first digest
         assertThat(email.delivered).hasSize(1);
-        assertThat(email.delivered.peek().email().text()).contains("Before").doesNotContain("OnTheBoundary");
+        assertThat(email.delivered.peek().part().body()).contains("Before").doesNotContain("OnTheBoundary");
 
         at(MIDNIGHT.plus(Duration.ofDays(1)));
         assertThat(notify.outbox().deliverDue()).isEqualTo(1);
         List<Delivery> mails = List.copyOf(email.delivered);
         assertThat(mails).hasSize(2);
-        assertThat(mails.get(1).email().text()).contains("OnTheBoundary").doesNotContain("Before");
+        assertThat(mails.get(1).part().body()).contains("OnTheBoundary").doesNotContain("Before");
     }
 
     @Test
@@ -127,11 +127,11 @@ class DigestTest {
         at(MIDNIGHT.plusSeconds(10));
         notify.outbox().deliverDue();
         assertThat(email.delivered).hasSize(1);
-        assertThat(email.delivered.peek().email().text()).contains("Coffee").doesNotContain("Milk");
+        assertThat(email.delivered.peek().part().body()).contains("Coffee").doesNotContain("Milk");
 
         at(MIDNIGHT.plus(Duration.ofDays(1)));
         notify.outbox().deliverDue();
-        assertThat(List.copyOf(email.delivered).get(1).email().text()).contains("Milk").doesNotContain("Coffee");
+        assertThat(List.copyOf(email.delivered).get(1).part().body()).contains("Milk").doesNotContain("Coffee");
     }
 
     @Test
@@ -143,7 +143,7 @@ class DigestTest {
 
         // Another node, 30 s behind, sends into the period whose digest already went out.
         try (Notify lagging = db.notifyBuilder().clock(new TestClock(MIDNIGHT.minusSeconds(30)))
-                .channel(new RecordingChannel("email")).channel(new RecordingChannel("push"))
+                .channel(RecordingChannel.likeEmail()).channel(new RecordingChannel("push"))
                 .templates(TemplatedSendTest.templates()).outbox(OutboxSettings.ofDefaults().withWorkers(0)).build()) {
             lagging.send(SendRequest.to("alice").template("low_stock_alert",
                     Map.of("item_name", "Milk", "current_stock", 3, "unit", "kg", "reorder_level", 10)).build());
@@ -152,8 +152,8 @@ class DigestTest {
         notify.outbox().deliverDue();
         List<Delivery> mails = List.copyOf(email.delivered);
         assertThat(mails).hasSize(2);
-        assertThat(mails.get(0).email().text()).contains("Coffee").doesNotContain("Milk");
-        assertThat(mails.get(1).email().text()).contains("Milk").doesNotContain("Coffee");
+        assertThat(mails.get(0).part().body()).contains("Coffee").doesNotContain("Milk");
+        assertThat(mails.get(1).part().body()).contains("Milk").doesNotContain("Coffee");
     }
 
     @Test

@@ -39,7 +39,7 @@ class PreferencesTest {
     void setUp() {
         db = TestDatabases.create(kind);
         clock = new TestClock(LATE_EVENING_PARIS);
-        email = new RecordingChannel("email");
+        email = RecordingChannel.likeEmail();
         push = new RecordingChannel("push");
         notify = db.notifyBuilder().clock(clock).channel(email).channel(push)
                 .templates(TemplatedSendTest.templates())

@@ -18,9 +18,30 @@ final class RecordingChannel implements DeliveryChannel {
     final ConcurrentLinkedQueue<Integer> batchSizes = new ConcurrentLinkedQueue<>();
     volatile Function<Delivery, DeliveryOutcome> answer = d -> DeliveryOutcome.delivered();
     private final String name;
+    private final boolean likeEmail;
 
     RecordingChannel(String name) {
+        this(name, false);
+    }
+
+    private RecordingChannel(String name, boolean likeEmail) {
         this.name = name;
+        this.likeEmail = likeEmail;
+    }
+
+    /** A channel named {@code email} that, like the SMTP channel, takes digests and escalation. */
+    static RecordingChannel likeEmail() {
+        return new RecordingChannel("email", true);
+    }
+
+    @Override
+    public boolean takesDigests() {
+        return likeEmail;
+    }
+
+    @Override
+    public boolean takesEscalation() {
+        return likeEmail;
     }
 
     @Override

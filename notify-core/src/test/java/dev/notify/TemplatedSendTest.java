@@ -72,7 +72,7 @@ class TemplatedSendTest {
     void setUp() {
         db = TestDatabases.create(kind);
         clock = new TestClock(START);
-        email = new RecordingChannel("email");
+        email = RecordingChannel.likeEmail();
         push = new RecordingChannel("push");
         notify = db.notifyBuilder().clock(clock).channel(email).channel(push).templates(templates())
                 .outbox(OutboxSettings.ofDefaults().withWorkers(0)).build();
@@ -101,12 +101,12 @@ class TemplatedSendTest {
         assertThat(notify.outbox().deliverDue()).isEqualTo(4);
         Delivery mail = email.delivered.stream().filter(d -> d.notification().recipient().equals("alice")).findFirst()
                 .orElseThrow();
-        assertThat(mail.email().subject()).isEqualTo("Reorder Printer <paper>");
-        assertThat(mail.email().html()).contains("of Printer &lt;paper&gt; left");
+        assertThat(mail.part().title()).isEqualTo("Reorder Printer <paper>");
+        assertThat(mail.part().html()).contains("of Printer &lt;paper&gt; left");
         Delivery note = push.delivered.stream().filter(d -> d.notification().recipient().equals("alice")).findFirst()
                 .orElseThrow();
-        assertThat(note.push().title()).isEqualTo("Low stock");
-        assertThat(note.push().body()).isEqualTo("Printer <paper>: 3 reams");
+        assertThat(note.part().title()).isEqualTo("Low stock");
+        assertThat(note.part().body()).isEqualTo("Printer <paper>: 3 reams");
     }
 
     @Test
@@ -184,14 +184,14 @@ class TemplatedSendTest {
         clock.advance(Duration.ofMinutes(1));
         notify.outbox().deliverDue();
         assertThat(email.delivered).hasSize(1);
-        assertThat(email.delivered.peek().email().subject()).isEqualTo("New task: Review");
+        assertThat(email.delivered.peek().part().title()).isEqualTo("New task: Review");
     }
 
     @Test
     void literalSendsStillWorkWithoutRenderedParts() {
         notify.send(SendRequest.to("alice").type("order").title("Order shipped").build());
         notify.outbox().deliverDue();
-        assertThat(email.delivered.peek().email()).isNull();
+        assertThat(email.delivered.peek().part()).isNull();
         assertThat(List.copyOf(email.delivered).get(0).notification().title()).isEqualTo("Order shipped");
     }
 }

@@ -4,6 +4,7 @@ import dev.notify.Notification;
 import dev.notify.Recipient;
 import dev.notify.outbox.ChannelContext;
 import dev.notify.outbox.Delivery;
+import dev.notify.template.Rendered;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;
 import dev.notify.outbox.DeliveryTarget;
@@ -112,6 +113,18 @@ public final class EmailChannel implements DeliveryChannel {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** True: a category the recipient takes as a digest arrives as one digest email per period. */
+    @Override
+    public boolean takesDigests() {
+        return true;
+    }
+
+    /** True: a template's {@code escalate_after} delays its email, dropped if read meanwhile. */
+    @Override
+    public boolean takesEscalation() {
+        return true;
     }
 
     /** The SMTP settings in use (the password stays hidden). */
@@ -327,8 +340,9 @@ public final class EmailChannel implements DeliveryChannel {
         Notification n = d.notification();
         String link = EmailContent.resolveLink(n.link(), linkBaseUrl);
         String unsubscribeUrl = unsubscribeUrl(n);
-        EmailContent content = d.email() == null ? EmailContent.render(n, link, unsubscribeUrl)
-                : EmailContent.rendered(d.email(), n, link, unsubscribeUrl);
+        EmailContent content = d.part() == null ? EmailContent.render(n, link, unsubscribeUrl)
+                : EmailContent.rendered(new Rendered.Email(d.part().title(), d.part().body(), d.part().htmlBody()), n,
+                        link, unsubscribeUrl);
 
         MimeMessage message = new StableIdMessage(connections.session(),
                 messageId(d.outboxId(), n.createdAt(), messageIdDomain));

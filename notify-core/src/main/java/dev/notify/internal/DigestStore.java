@@ -23,8 +23,9 @@ import org.jdbi.v3.core.Jdbi;
  * a retry sends the same items again, and no item is in two digests.
  */
 public final class DigestStore {
-    /** An email to fold into a digest instead of sending it now. */
-    public record Planned(String category, String destination, DigestFrequency frequency, ZoneId zone) {
+    /** A delivery to fold into a digest instead of sending it now. */
+    public record Planned(String channel, String category, String destination, DigestFrequency frequency,
+                          ZoneId zone) {
     }
 
     /** One notification in a digest, as the digest template sees it. */
@@ -60,14 +61,12 @@ public final class DigestStore {
                 periodEnd = p.frequency().periodEnd(periodEnd, p.zone());
                 continue;
             }
-            var view = new LinkedHashMap<>(Json.notificationView(n));
-            view.put("type", "digest");
-            view.put("digest", Map.of("category", p.category(), "frequency", p.frequency().wireName(),
-                    "period_end", periodEnd.toString()));
+            String payload = OutboxPayload.digest(n, new OutboxStore.Digest(p.category(), p.frequency().wireName(),
+                    periodEnd)).toJson();
             long outboxId = h.createUpdate("INSERT INTO notify_outbox (notification_id, recipient, channel, destination,"
                             + " payload, status, attempts, due_at, created_at, updated_at)"
-                            + " VALUES (:n, :r, 'email', :d, :p, 'pending', 0, :due, :now, :now)")
-                    .bind("n", n.id()).bind("r", n.recipient()).bind("d", p.destination()).bind("p", Json.write(view))
+                            + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)")
+                    .bind("n", n.id()).bind("c", p.channel()).bind("r", n.recipient()).bind("d", p.destination()).bind("p", payload)
                     .bind("due", timestamp(periodEnd)).bind("now", timestamp(now))
                     .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
             h.createUpdate("INSERT INTO notify_digest (recipient, category, period_end, outbox_id)"

@@ -15,6 +15,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +36,8 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 /**
  * The inbox and replay log over JDBC (H2 or PostgreSQL), with Jdbi.
  *
- * <p>Sequence numbers: each send increments the recipient's {@code notify_recipient} counter in
- * one statement that returns the new value ({@code INSERT ... ON CONFLICT DO UPDATE ... RETURNING}
+ * <p>Sequence numbers: each send increments its recipients' {@code notify_recipient} counters in
+ * one statement (up to 1,000 recipients) that returns the new values ({@code INSERT ... ON CONFLICT DO UPDATE ... RETURNING}
  * on PostgreSQL, {@code SELECT ... FROM FINAL TABLE (UPDATE ...)} on H2). The update keeps the
  * row locked for the rest of the transaction, so a recipient's notifications commit strictly in
  * sequence order. A reader that sees sequence N committed can therefore rely on every lower
@@ -95,148 +97,196 @@ public final class JdbiNotificationStore {
     }
 
     /**
-     * Stores the request's notifications in one transaction.
-     *
-     * @return the notifications, and how many were new (the others existed under the idempotency key)
-     */
-    /** Called inside the send transaction for each newly stored notification (e.g. to insert outbox rows). */
-    @FunctionalInterface
-    public interface InsertHook {
-        void inserted(Handle handle, Notification notification);
-    }
-
-    /**
-     * Stores the request's notifications in one new transaction.
-     *
-     * @return the notifications, and those that were new (the others existed under the idempotency key)
-     */
-    public Sent send(SendRequest request, Instant now, InsertHook hook) {
-        return send(request, Map.of(), now, hook);
-    }
-
-    /**
      * The type, title and message stored for one recipient when they differ from the request's
      * (a template rendered in the recipient's locale).
      */
     public record Content(String type, String title, String message) {
     }
 
-    /** As {@link #send(SendRequest, Instant, InsertHook)}, with per-recipient content where given. */
-    public Sent send(SendRequest request, Map<String, Content> contents, Instant now, InsertHook hook) {
-        String data = Json.writeData(request.data());
-        for (String recipient : request.recipients()) {
-            ensureRecipient(recipient);
-        }
-        return inTransaction(handle -> insert(handle, request, contents, data, now, hook));
+    /**
+     * What {@link #insert} did for one batch of recipients.
+     *
+     * @param byRecipient every recipient's notification: the new one, or the one stored earlier under
+     *                    the request's idempotency key
+     * @param created     the notifications this call stored, in recipient order
+     */
+    public record Inserted(Map<String, Notification> byRecipient, List<Notification> created) {
     }
 
     /**
-     * Stores the request's notifications in the caller's open transaction: they commit or roll
-     * back with it.
+     * Readies the recipients' sequence counters before their send transaction: on H2, creates the
+     * missing counter rows (in one transaction of their own, a few statements for all of them);
+     * on PostgreSQL nothing, as {@link #insert} creates them.
      */
-    public Sent sendIn(Handle handle, SendRequest request, Instant now, InsertHook hook) {
-        return sendIn(handle, request, Map.of(), now, hook);
-    }
-
-    /** As {@link #sendIn(Handle, SendRequest, Instant, InsertHook)}, with per-recipient content where given. */
-    public Sent sendIn(Handle handle, SendRequest request, Map<String, Content> contents, Instant now, InsertHook hook) {
-        String data = Json.writeData(request.data());
-        for (String recipient : request.recipients()) {
-            ensureRecipient(recipient);
+    public void prepareRecipients(Collection<String> recipients) {
+        if (postgres) {
+            return;
         }
-        return insert(handle, request, contents, data, now, hook);
+        List<String> unknown = new ArrayList<>();
+        for (String r : recipients) {
+            if (!knownRecipients.contains(r)) {
+                unknown.add(r);
+            }
+        }
+        for (int from = 0; from < unknown.size(); from += BATCH_MAX) {
+            List<String> chunk = unknown.subList(from, Math.min(unknown.size(), from + BATCH_MAX));
+            try {
+                // Its own transaction: committed even when the pool hands out connections with auto-commit off.
+                jdbi.useTransaction(h -> {
+                    Set<String> present = new HashSet<>(h.createQuery("SELECT recipient FROM notify_recipient"
+                                    + " WHERE recipient IN (<rs>)")
+                            .bindList("rs", chunk)
+                            .mapTo(String.class)
+                            .list());
+                    var batch = h.prepareBatch("INSERT INTO notify_recipient (recipient, last_seq) VALUES (:r, 0)");
+                    for (String r : chunk) {
+                        if (!present.contains(r)) {
+                            batch.bind("r", r).add();
+                        }
+                    }
+                    if (batch.size() > 0) {
+                        batch.execute();
+                    }
+                });
+                knownRecipients.addAll(chunk);
+            } catch (JdbiException e) {
+                if (!isUniqueViolation(e)) {
+                    throw storeFailure("create recipient counters", e);
+                }
+                // A concurrent first send created some of them meanwhile: one by one, tolerating that.
+                chunk.forEach(this::ensureRecipient);
+            }
+        }
     }
 
-    private Sent insert(Handle handle, SendRequest request, Map<String, Content> contents, String data, Instant now,
-                        InsertHook hook) {
+    /** Most rows one {@link #insert} call takes, and most values bound in one {@code IN} list. */
+    public static final int BATCH_MAX = 1000;
+
+    /**
+     * Stores one notification per recipient in the caller's open transaction, with a few
+     * statements for all of them: idempotency keys looked up in one query, every counter
+     * incremented by one statement (which locks the counters, in the database's order of
+     * recipient ids, until the transaction ends), the notifications inserted as one batch.
+     *
+     * @param recipients at most {@link #BATCH_MAX} distinct recipients, counters
+     *                   {@linkplain #prepareRecipients prepared}
+     * @param data       the request's data as JSON ({@link Json#writeData})
+     */
+    public Inserted insert(Handle handle, SendRequest request, List<String> recipients, Map<String, Content> contents,
+                           String data, Instant now) {
+        if (recipients.size() > BATCH_MAX) {
+            throw new IllegalArgumentException("at most " + BATCH_MAX + " recipients per insert but got "
+                    + recipients.size());
+        }
         Instant createdAt = now.truncatedTo(ChronoUnit.MICROS);
+        String key = request.idempotencyKey();
         Map<String, Notification> byRecipient = new HashMap<>();
-        List<Notification> created = new ArrayList<>();
-        // Lock counters in a fixed order so two multi-recipient sends cannot deadlock.
-        for (String recipient : new TreeSet<>(request.recipients())) {
-            String key = request.idempotencyKey();
-            if (key != null) {
-                // Already committed under this key: nothing to lock or allocate.
-                Optional<Notification> existing = findByKey(handle, recipient, key);
-                if (existing.isPresent()) {
-                    byRecipient.put(recipient, existing.get());
-                    continue;
-                }
+        List<String> fresh = new ArrayList<>(new TreeSet<>(recipients));
+        if (key != null) {
+            // Already committed under this key: nothing to lock or allocate.
+            byRecipient.putAll(findByKey(handle, fresh, key));
+            fresh.removeAll(byRecipient.keySet());
+        }
+        if (fresh.isEmpty()) {
+            return new Inserted(byRecipient, List.of());
+        }
+        Map<String, Long> seqs = nextSeqs(handle, fresh);
+        if (key != null) {
+            // Checked again under the counter locks, which serialise every send to these recipients:
+            // a concurrent send with the same key may have committed while we waited for them.
+            Map<String, Notification> late = findByKey(handle, fresh, key);
+            if (!late.isEmpty()) {
+                handle.createUpdate("UPDATE notify_recipient SET last_seq = last_seq - 1 WHERE recipient IN (<rs>)")
+                        .bindList("rs", List.copyOf(late.keySet()))
+                        .execute();
+                byRecipient.putAll(late);
+                fresh.removeAll(late.keySet());
             }
-            long seq = nextSeq(handle, recipient);
-            if (key != null) {
-                // Checked again under the counter lock, which serialises every send to this recipient:
-                // a concurrent send with the same key may have committed while we waited for it.
-                Optional<Notification> existing = findByKey(handle, recipient, key);
-                if (existing.isPresent()) {
-                    handle.createUpdate("UPDATE notify_recipient SET last_seq = last_seq - 1 WHERE recipient = :r")
-                            .bind("r", recipient)
-                            .execute();
-                    byRecipient.put(recipient, existing.get());
-                    continue;
-                }
-            }
-            Content content = contents.getOrDefault(recipient,
-                    new Content(request.type(), request.title(), request.message()));
-            long id = handle.createUpdate("INSERT INTO notify_notification"
-                            + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at)"
-                            + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)")
-                    .bind("r", recipient)
-                    .bind("seq", seq)
+        }
+        var batch = handle.prepareBatch("INSERT INTO notify_notification"
+                + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at)"
+                + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)");
+        Content literal = new Content(request.type(), request.title(), request.message());
+        for (String recipient : fresh) {
+            Content content = contents.getOrDefault(recipient, literal);
+            batch.bind("r", recipient)
+                    .bind("seq", seqs.get(recipient))
                     .bind("type", content.type())
                     .bind("title", content.title())
                     .bind("message", content.message())
                     .bind("data", data)
                     .bind("link", request.link())
                     .bind("priority", request.priority().wireName())
-                    .bind("key", request.idempotencyKey())
+                    .bind("key", key)
                     .bind("created", timestamp(createdAt))
-                    .executeAndReturnGeneratedKeys("id")
-                    .mapTo(Long.class)
-                    .one();
-            Notification n = new Notification(id, recipient, seq, content.type(), content.title(),
-                    content.message(), request.data(), request.link(), request.priority(), createdAt, null);
-            hook.inserted(handle, n);
+                    .add();
+        }
+        List<Long> ids = batch.executePreparedBatch("id").mapTo(Long.class).list();
+        List<Notification> created = new ArrayList<>(fresh.size());
+        for (int i = 0; i < fresh.size(); i++) {
+            String recipient = fresh.get(i);
+            Content content = contents.getOrDefault(recipient, literal);
+            Notification n = new Notification(ids.get(i), recipient, seqs.get(recipient), content.type(),
+                    content.title(), content.message(), request.data(), request.link(), request.priority(), createdAt,
+                    null);
             byRecipient.put(recipient, n);
             created.add(n);
         }
-        List<Notification> ordered = new ArrayList<>(request.recipients().size());
-        for (String recipient : request.recipients()) {
-            ordered.add(byRecipient.get(recipient));
-        }
-        return new Sent(new SendResult(ordered, created.size()), created);
+        return new Inserted(byRecipient, created);
     }
 
     /**
-     * Increments the recipient's counter and returns the new value, in one statement. The row stays
-     * locked until the transaction ends.
+     * Runs {@code work} in one READ COMMITTED transaction of its own.
+     *
+     * @throws NotifyException with code {@code store_unavailable} if the database fails; then
+     *                         the transaction was rolled back
      */
-    private long nextSeq(Handle handle, String recipient) {
+    public <T> T transaction(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
+        return inTransaction(work);
+    }
+
+    /**
+     * Increments the recipients' counters and returns the new values, in one statement. The rows
+     * stay locked until the transaction ends; they are locked in the order of recipient ids, so
+     * two sends to overlapping recipients wait for each other instead of deadlocking.
+     */
+    private Map<String, Long> nextSeqs(Handle handle, List<String> recipients) {
+        Map<String, Long> seqs = new HashMap<>();
         if (postgres) {
             // Creates the counter on a recipient's first send; concurrent first sends wait for each other.
-            return handle.createQuery("INSERT INTO notify_recipient AS c (recipient, last_seq) VALUES (:r, 1)"
-                            + " ON CONFLICT (recipient) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING c.last_seq")
-                    .bind("r", recipient)
-                    .mapTo(Long.class)
-                    .one();
+            handle.createQuery("INSERT INTO notify_recipient AS c (recipient, last_seq)"
+                            + " SELECT r, 1 FROM unnest(CAST(:rs AS varchar[])) AS t(r) ORDER BY r"
+                            + " ON CONFLICT (recipient) DO UPDATE SET last_seq = c.last_seq + 1"
+                            + " RETURNING c.recipient, c.last_seq")
+                    .bindArray("rs", String.class, recipients)
+                    .map((rs, ctx) -> seqs.put(rs.getString(1), rs.getLong(2)))
+                    .list();
+        } else {
+            handle.createQuery("SELECT recipient, last_seq FROM FINAL TABLE"
+                            + " (UPDATE notify_recipient SET last_seq = last_seq + 1 WHERE recipient IN (<rs>))")
+                    .bindList("rs", recipients)
+                    .map((rs, ctx) -> seqs.put(rs.getString(1), rs.getLong(2)))
+                    .list();
         }
-        return handle.createQuery("SELECT last_seq FROM FINAL TABLE"
-                        + " (UPDATE notify_recipient SET last_seq = last_seq + 1 WHERE recipient = :r)")
-                .bind("r", recipient)
-                .mapTo(Long.class)
-                .one();
+        if (seqs.size() != recipients.size()) {
+            throw new NotifyException("store_unavailable", "allocated " + seqs.size() + " sequence numbers for "
+                    + recipients.size() + " recipients (a counter row is missing)");
+        }
+        return seqs;
     }
 
-    private static Optional<Notification> findByKey(Handle handle, String recipient, String key) {
-        return handle.createQuery("SELECT " + COLUMNS
-                        + " FROM notify_notification WHERE recipient = :r AND idempotency_key = :k")
-                .bind("r", recipient)
+    private static Map<String, Notification> findByKey(Handle handle, List<String> recipients, String key) {
+        Map<String, Notification> found = new HashMap<>();
+        handle.createQuery("SELECT " + COLUMNS
+                        + " FROM notify_notification WHERE idempotency_key = :k AND recipient IN (<rs>)")
                 .bind("k", key)
+                .bindList("rs", recipients)
                 .map(JdbiNotificationStore::map)
-                .findOne();
+                .forEach(n -> found.put(n.recipient(), n));
+        return found;
     }
 
-    /** What {@link #send} did: the caller's result, and the notifications it newly stored. */
+    /** What a send did: the caller's result, and the notifications it newly stored. */
     public record Sent(SendResult result, List<Notification> created) {
     }
 

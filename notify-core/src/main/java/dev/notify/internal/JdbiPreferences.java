@@ -11,9 +11,14 @@ import dev.notify.QuietHours;
 import java.time.Clock;
 import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jdbi.v3.core.Jdbi;
 
@@ -57,6 +62,49 @@ public final class JdbiPreferences implements Preferences {
                 .bind("k", category)
                 .mapTo(Integer.class)
                 .one()) == 0;
+    }
+
+    /** Most values bound in one {@code IN (...)} list by the bulk reads. */
+    static final int IN_LIST_MAX = 1000;
+
+    /**
+     * Every preference of the given recipients, in four set-based queries per
+     * {@value #IN_LIST_MAX} recipients (type opt-outs, category opt-outs, quiet hours, digests)
+     * instead of several queries per recipient.
+     */
+    public PreferenceSnapshot snapshot(Collection<String> recipients) {
+        Map<String, Map<String, Set<String>>> types = new HashMap<>();
+        Map<String, Map<String, Set<String>>> categories = new HashMap<>();
+        Map<String, QuietHours> quiet = new HashMap<>();
+        Map<String, Map<String, DigestFrequency>> digests = new HashMap<>();
+        List<String> all = List.copyOf(new LinkedHashSet<>(recipients));
+        for (int from = 0; from < all.size(); from += IN_LIST_MAX) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + IN_LIST_MAX));
+            jdbi.useHandle(h -> {
+                h.createQuery("SELECT recipient, channel, type FROM notify_channel_optout WHERE recipient IN (<rs>)")
+                        .bindList("rs", chunk)
+                        .map((rs, ctx) -> types.computeIfAbsent(rs.getString(1), r -> new HashMap<>())
+                                .computeIfAbsent(rs.getString(2), c -> new HashSet<>()).add(rs.getString(3)))
+                        .list();
+                h.createQuery("SELECT recipient, channel, category FROM notify_category_optout WHERE recipient IN (<rs>)")
+                        .bindList("rs", chunk)
+                        .map((rs, ctx) -> categories.computeIfAbsent(rs.getString(1), r -> new HashMap<>())
+                                .computeIfAbsent(rs.getString(2), c -> new HashSet<>()).add(rs.getString(3)))
+                        .list();
+                h.createQuery("SELECT recipient, start_time, end_time, time_zone FROM notify_quiet_hours"
+                                + " WHERE recipient IN (<rs>)")
+                        .bindList("rs", chunk)
+                        .map((rs, ctx) -> quiet.put(rs.getString(1), new QuietHours(LocalTime.parse(rs.getString(2)),
+                                LocalTime.parse(rs.getString(3)), QuietHours.zone(rs.getString(4)))))
+                        .list();
+                h.createQuery("SELECT recipient, category, frequency FROM notify_digest_setting WHERE recipient IN (<rs>)")
+                        .bindList("rs", chunk)
+                        .map((rs, ctx) -> digests.computeIfAbsent(rs.getString(1), r -> new HashMap<>())
+                                .put(rs.getString(2), DigestFrequency.parse(rs.getString(3))))
+                        .list();
+            });
+        }
+        return new PreferenceSnapshot(types, categories, quiet, digests);
     }
 
     @Override

@@ -9,7 +9,12 @@ import dev.notify.RecipientProfiles;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.ZoneId;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
@@ -66,15 +71,34 @@ public final class JdbiRecipientProfiles implements RecipientProfiles {
                 .execute()) > 0;
     }
 
+    /** One query per {@value JdbiPreferences#IN_LIST_MAX} users. */
+    @Override
+    public Map<String, Recipient> findAll(Collection<String> userIds) {
+        Map<String, Recipient> found = new HashMap<>();
+        List<String> all = List.copyOf(new LinkedHashSet<>(userIds));
+        for (int from = 0; from < all.size(); from += JdbiPreferences.IN_LIST_MAX) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + JdbiPreferences.IN_LIST_MAX));
+            jdbi.useHandle(h -> h.createQuery("SELECT user_id, email, display_name, locale, time_zone"
+                            + " FROM notify_recipient_profile WHERE user_id IN (<ids>)")
+                    .bindList("ids", chunk)
+                    .map((rs, ctx) -> found.put(rs.getString("user_id"), profile(rs)))
+                    .list());
+        }
+        return found;
+    }
+
+    private static Recipient profile(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Recipient(rs.getString("user_id"), rs.getString("email"), rs.getString("display_name"),
+                rs.getString("locale") == null ? null : Locale.forLanguageTag(rs.getString("locale")),
+                zone(rs.getString("time_zone")));
+    }
+
     @Override
     public Optional<Recipient> find(String userId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT user_id, email, display_name, locale, time_zone"
                         + " FROM notify_recipient_profile WHERE user_id = :id")
                 .bind("id", userId)
-                .map((rs, ctx) -> new Recipient(rs.getString("user_id"), rs.getString("email"),
-                        rs.getString("display_name"),
-                        rs.getString("locale") == null ? null : Locale.forLanguageTag(rs.getString("locale")),
-                        zone(rs.getString("time_zone"))))
+                .map((rs, ctx) -> profile(rs))
                 .findOne());
     }
 

@@ -20,8 +20,10 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
@@ -37,13 +39,16 @@ public final class OutboxStore {
     /**
      * One delivery to insert with a notification.
      *
-     * @param dueAt when it is first due; null for the send time
-     * @param extra payload fields beside the notification: {@code email} and {@code push} parts
-     *              rendered from a template, and the {@link Rules} fields
+     * @param dueAt      when it is first due; null for the send time
+     * @param rendered   the notification's template rendered for the recipient, or null for literal text
+     * @param category   the template category, or null
+     * @param required   the template bypasses opt-outs
+     * @param escalation drop the row if the notification is read before it is due
      */
-    public record Planned(String channel, String destination, Instant dueAt, Map<String, Object> extra) {
+    public record Planned(String channel, String destination, Instant dueAt, Rendered rendered, String category,
+                          boolean required, boolean escalation) {
         public Planned(String channel, String destination) {
-            this(channel, destination, null, Map.of());
+            this(channel, destination, null, null, null, false, false);
         }
     }
 
@@ -74,26 +79,37 @@ public final class OutboxStore {
 
     /** Inserts rows for one notification, inside the caller's (send) transaction. */
     public void insert(Handle h, Notification n, List<Planned> planned, Instant now) {
-        if (planned.isEmpty()) {
-            return;
-        }
-        Map<String, Object> view = Json.notificationView(n);
-        String plain = Json.write(view);
-        var batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination, payload,"
-                + " status, attempts, due_at, created_at, updated_at)"
-                + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
-        for (Planned p : planned) {
-            String payload = plain;
-            if (!p.extra().isEmpty()) {
-                var full = new LinkedHashMap<>(view);
-                full.putAll(p.extra());
-                payload = Json.write(full);
+        insert(h, List.of(n), r -> planned, now);
+    }
+
+    /**
+     * Inserts the rows of many notifications as one batch, inside the caller's (send) transaction.
+     *
+     * @param plannedFor the rows planned for a recipient (empty for none)
+     */
+    public void insert(Handle h, List<Notification> created, Function<String, List<Planned>> plannedFor, Instant now) {
+        PreparedBatch batch = null;
+        for (Notification n : created) {
+            for (Planned p : plannedFor.apply(n.recipient())) {
+                if (batch == null) {
+                    batch = h.prepareBatch("INSERT INTO notify_outbox (notification_id, recipient, channel, destination,"
+                            + " payload, status, attempts, due_at, created_at, updated_at)"
+                            + " VALUES (:n, :r, :c, :d, :p, 'pending', 0, :due, :now, :now)");
+                }
+                Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
+                batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
+                        .bind("p", payload(n, p).toJson()).bind("due", timestamp(due)).bind("now", timestamp(now))
+                        .add();
             }
-            Instant due = p.dueAt() == null ? now : p.dueAt().truncatedTo(ChronoUnit.MICROS);
-            batch.bind("n", n.id()).bind("r", n.recipient()).bind("c", p.channel()).bind("d", p.destination())
-                    .bind("p", payload).bind("due", timestamp(due)).bind("now", timestamp(now)).add();
         }
-        batch.execute();
+        if (batch != null) {
+            batch.execute();
+        }
+    }
+
+    private static OutboxPayload payload(Notification n, Planned p) {
+        Rendered.Part part = p.rendered() == null ? null : p.rendered().part(p.channel());
+        return new OutboxPayload(n, part, p.category(), p.required(), p.escalation(), null);
     }
 
     /**
@@ -373,32 +389,12 @@ public final class OutboxStore {
                 .execute());
     }
 
-    @SuppressWarnings("unchecked")
     private static Claimed mapClaimed(ResultSet rs, StatementContext ctx) throws SQLException {
-        Map<String, Object> v = Json.readObject(rs.getString("payload"));
-        Rendered.Email email = null;
-        if (v.get("email") instanceof Map<?, ?> e) {
-            email = new Rendered.Email((String) e.get("subject"), (String) e.get("text"), (String) e.get("html"));
-        }
-        Rendered.Push push = null;
-        if (v.get("push") instanceof Map<?, ?> p) {
-            push = new Rendered.Push((String) p.get("title"), (String) p.get("body"));
-        }
-        Delivery d = new Delivery(rs.getLong("id"), rs.getString("channel"), rs.getString("destination"),
-                notificationFrom(v), rs.getInt("attempts"), email, push);
-        Digest digest = null;
-        if (v.get("digest") instanceof Map<?, ?> g) {
-            digest = new Digest((String) g.get("category"), (String) g.get("frequency"),
-                    Instant.parse((String) g.get("period_end")));
-        }
-        Rules rules = new Rules(digest != null ? digest.category() : (String) v.get("category"),
-                Boolean.TRUE.equals(v.get("required")), Boolean.TRUE.equals(v.get("escalation")), digest);
-        return new Claimed(d, rules);
-    }
-
-    @SuppressWarnings("unchecked")
-    static Notification notificationFrom(String payload) {
-        return notificationFrom(Json.readObject(payload));
+        String channel = rs.getString("channel");
+        OutboxPayload payload = OutboxPayload.parse(rs.getString("payload"), channel);
+        Delivery d = new Delivery(rs.getLong("id"), channel, rs.getString("destination"), payload.notification(),
+                rs.getInt("attempts"), payload.part());
+        return new Claimed(d, payload.rules());
     }
 
     @SuppressWarnings("unchecked")

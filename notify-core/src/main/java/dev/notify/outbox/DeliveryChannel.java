@@ -22,6 +22,24 @@ public interface DeliveryChannel extends AutoCloseable {
     String name();
 
     /**
+     * Whether deliveries on this channel may be folded into a digest, when the recipient asked for
+     * a template category as a daily or weekly digest ({@link dev.notify.Preferences#digest}).
+     * Default false: the channel gets each notification on its own. Email says true.
+     */
+    default boolean takesDigests() {
+        return false;
+    }
+
+    /**
+     * Whether deliveries on this channel wait for a template's {@code escalate_after} delay and
+     * are dropped if the notification was read meanwhile. Default false: the channel gets the
+     * notification at once. Email says true.
+     */
+    default boolean takesEscalation() {
+        return false;
+    }
+
+    /**
      * Called once when {@link dev.notify.Notify} starts, before any other method.
      *
      * @param context the database and clock the channel may use for its own state

@@ -336,8 +336,8 @@ public final class PushChannel implements DeliveryChannel {
         }
         String icon = n.data().get("icon") instanceof String s && !s.isBlank() ? s : settings.icon();
         // A template's push parts replace the in-app title and message in the payload.
-        Notification shown = d.push() == null ? n : new Notification(n.id(), n.recipient(), n.seq(), n.type(),
-                d.push().title(), d.push().body(), n.data(), n.link(), n.priority(), n.createdAt(), n.readAt());
+        Notification shown = d.part() == null ? n : new Notification(n.id(), n.recipient(), n.seq(), n.type(),
+                d.part().title(), d.part().body(), n.data(), n.link(), n.priority(), n.createdAt(), n.readAt());
         byte[] plaintext = PushPayload.of(shown, icon, PushPayload.MAX_PLAINTEXT_BYTES);
         byte[] body;
         try {

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *         .category("inventory")
  *         .locale(Locale.ENGLISH, Template.Parts.of("Low stock: {{item_name}}",
  *                         "Only {{current_stock}} left of {{item_name}}.")
- *                 .withEmail("Reorder {{item_name}}", null, "<p>Only <b>{{current_stock}}</b> left.</p>"))
+ *                 .withEmail("Reorder {{item_name}}", null, "<p>Only <b>{{current_stock}}</b> left.</p>")
+ *                 .withChannel("sms", new Template.ChannelPart(null, "{{item_name}}: {{current_stock}} left", null)))
  *         .sample(Map.of("item_name", "Printer paper", "current_stock", 3))
  *         .build();
  * Rendered r = lowStock.render(Map.of("item_name", "Coffee", "current_stock", 5), Locale.ENGLISH);
@@ -44,7 +45,7 @@ import java.util.regex.Pattern;
  * missing or null is an error ({@link MissingParametersException}), reported for all such
  * variables at once; a section ({@code {{#items}}...{{/items}}}) whose value is missing, false,
  * an empty list or an empty string is skipped, so sections double as optional parts. Values are
- * HTML-escaped in the email HTML part only. Partials ({@code {{> name}}}) are not supported.
+ * HTML-escaped in {@code html} parts only. Partials ({@code {{> name}}}) are not supported.
  */
 public final class Template {
     /** Longest template name, type or category. */
@@ -297,39 +298,66 @@ public final class Template {
     }
 
     /**
-     * The Mustache source of each channel's text for one locale. Only {@code title} is required;
-     * a null part falls back: email subject and push title to {@code title}, email text and push
-     * body to {@code message}, email HTML to the rendered email text, HTML-escaped, in a minimal
-     * HTML document (blank lines become paragraphs, line breaks {@code <br>}).
+     * The Mustache source of one locale's text: the in-app {@code title} and {@code message}
+     * (the {@value Rendered#IN_APP} part), and a part per channel that needs text of its own,
+     * keyed by channel name ({@code email}, {@code push}, {@code sms}, any channel's name). A
+     * channel without a part gets the in-app title and message; within a part, a null title or
+     * body falls back to the in-app title or message. Only {@code title} is required.
      *
-     * @param title        in-app title, not blank
-     * @param message      in-app message; null is taken as empty
-     * @param emailSubject email subject, or null for {@code title}
-     * @param emailText    email plain-text body, or null for {@code message}
-     * @param emailHtml    email HTML body (values HTML-escaped), or null for the wrapped text
-     * @param pushTitle    Web Push title, or null for {@code title}
-     * @param pushBody     Web Push body, or null for {@code message}
+     * @param title    in-app title, not blank
+     * @param message  in-app message; null is taken as empty
+     * @param channels parts by channel name: lower-case letters, digits, {@code _} and {@code -},
+     *                 at most 32 characters, not {@value Rendered#IN_APP}; null for none
      */
-    public record Parts(String title, String message, String emailSubject, String emailText, String emailHtml,
-            String pushTitle, String pushBody) {
+    public record Parts(String title, String message, Map<String, ChannelPart> channels) {
+        private static final Pattern CHANNEL = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
         public Parts {
             message = message == null ? "" : message;
+            var copy = new LinkedHashMap<String, ChannelPart>();
+            if (channels != null) {
+                channels.forEach((name, part) -> {
+                    if (name == null || !CHANNEL.matcher(name).matches() || name.equals(Rendered.IN_APP)) {
+                        throw new IllegalArgumentException("a channel part must be named like a channel (lower-case"
+                                + " letters, digits, _ and -, at most 32, not in_app) but was '" + name + "'");
+                    }
+                    copy.put(name, Objects.requireNonNull(part, "part"));
+                });
+            }
+            channels = Collections.unmodifiableMap(copy);
         }
 
-        /** The in-app title and message; every other part falls back to them. */
+        /** The in-app title and message; every channel falls back to them. */
         public static Parts of(String title, String message) {
-            return new Parts(title, message, null, null, null, null, null);
+            return new Parts(title, message, Map.of());
         }
 
-        /** These parts with the given email parts (each may be null to fall back). */
+        /** These parts with {@code channel}'s part set (replacing any). */
+        public Parts withChannel(String channel, ChannelPart part) {
+            var copy = new LinkedHashMap<>(channels);
+            copy.put(channel, part);
+            return new Parts(title, message, copy);
+        }
+
+        /** These parts with the {@code email} part: subject, text and HTML, each may be null to fall back. */
         public Parts withEmail(String subject, String text, String html) {
-            return new Parts(title, message, subject, text, html, pushTitle, pushBody);
+            return withChannel("email", new ChannelPart(subject, text, html));
         }
 
-        /** These parts with the given push parts (each may be null to fall back). */
+        /** These parts with the {@code push} part: title and body, each may be null to fall back. */
         public Parts withPush(String title, String body) {
-            return new Parts(this.title, message, emailSubject, emailText, emailHtml, title, body);
+            return withChannel("push", new ChannelPart(title, body, null));
         }
+    }
+
+    /**
+     * The Mustache source of one channel's text.
+     *
+     * @param title a one-line heading (the email subject, a push title), or null for the in-app title
+     * @param body  plain text (the email text body, a push body, an SMS), or null for the in-app message
+     * @param html  an HTML body, values HTML-escaped, or null for none (email then wraps the body)
+     */
+    public record ChannelPart(String title, String body, String html) {
     }
 
     /** Builds a {@link Template}; see its accessors for the rules and defaults. */
@@ -409,11 +437,11 @@ public final class Template {
     private static final class Compiled {
         private final com.samskivert.mustache.Template title;
         private final com.samskivert.mustache.Template message;
-        private final com.samskivert.mustache.Template emailSubject;
-        private final com.samskivert.mustache.Template emailText;
-        private final com.samskivert.mustache.Template emailHtml;
-        private final com.samskivert.mustache.Template pushTitle;
-        private final com.samskivert.mustache.Template pushBody;
+        private final Map<String, CompiledPart> channels = new LinkedHashMap<>();
+
+        private record CompiledPart(com.samskivert.mustache.Template title, com.samskivert.mustache.Template body,
+                                    com.samskivert.mustache.Template html) {
+        }
 
         Compiled(String origin, Locale locale, Parts parts) {
             String at = "locales." + locale.toLanguageTag() + ".";
@@ -422,16 +450,17 @@ public final class Template {
             }
             title = compile(origin, at + "title", parts.title(), Mustaches.TEXT);
             message = compile(origin, at + "message", parts.message(), Mustaches.TEXT);
-            emailSubject = parts.emailSubject() == null ? title
-                    : compile(origin, at + "email.subject", parts.emailSubject(), Mustaches.TEXT);
-            emailText = parts.emailText() == null ? message
-                    : compile(origin, at + "email.text", parts.emailText(), Mustaches.TEXT);
-            emailHtml = parts.emailHtml() == null ? null
-                    : compile(origin, at + "email.html", parts.emailHtml(), Mustaches.HTML);
-            pushTitle = parts.pushTitle() == null ? title
-                    : compile(origin, at + "push.title", parts.pushTitle(), Mustaches.TEXT);
-            pushBody = parts.pushBody() == null ? message
-                    : compile(origin, at + "push.body", parts.pushBody(), Mustaches.TEXT);
+            parts.channels().forEach((name, part) -> {
+                // The file format names the email part's fields subject and text.
+                boolean email = name.equals("email");
+                String c = at + name + ".";
+                channels.put(name, new CompiledPart(
+                        part.title() == null ? title
+                                : compile(origin, c + (email ? "subject" : "title"), part.title(), Mustaches.TEXT),
+                        part.body() == null ? message
+                                : compile(origin, c + (email ? "text" : "body"), part.body(), Mustaches.TEXT),
+                        part.html() == null ? null : compile(origin, c + "html", part.html(), Mustaches.HTML)));
+            });
         }
 
         Rendered render(Template template, Locale locale, Map<String, ?> params) {
@@ -439,12 +468,11 @@ public final class Template {
             var done = new IdentityHashMap<com.samskivert.mustache.Template, String>();
             Function<com.samskivert.mustache.Template, String> run =
                     t -> done.computeIfAbsent(t, x -> x.execute(params));
-            String text = run.apply(emailText);
-            String html = emailHtml == null ? wrap(text) : run.apply(emailHtml);
-            return new Rendered(template, locale,
-                    new Rendered.InApp(run.apply(title), run.apply(message)),
-                    new Rendered.Email(oneLine(run.apply(emailSubject)), text, html),
-                    new Rendered.Push(run.apply(pushTitle), run.apply(pushBody)));
+            var rendered = new LinkedHashMap<String, Rendered.Part>();
+            channels.forEach((name, part) -> rendered.put(name, new Rendered.Part(Rendered.Part.oneLine(
+                    run.apply(part.title())), run.apply(part.body()),
+                    part.html() == null ? null : run.apply(part.html()))));
+            return new Rendered(template, locale, new Rendered.InApp(run.apply(title), run.apply(message)), rendered);
         }
 
         private static com.samskivert.mustache.Template compile(String origin, String field, String source,
@@ -487,39 +515,6 @@ public final class Template {
                 }
             });
             return compiled;
-        }
-
-        /** A subject is one header line: CR and LF from values become spaces. */
-        private static String oneLine(String subject) {
-            return subject.replaceAll("[\\r\\n]+", " ").strip();
-        }
-
-        /** The minimal HTML body for a template without an HTML part: the text, escaped. */
-        static String wrap(String text) {
-            var html = new StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n");
-            for (String paragraph : text.strip().split("\\r?\\n\\s*\\r?\\n")) {
-                if (!paragraph.isBlank()) {
-                    html.append("<p>").append(escape(paragraph.strip()).replaceAll("\\r?\\n", "<br>\n"))
-                            .append("</p>\n");
-                }
-            }
-            return html.append("</body></html>\n").toString();
-        }
-
-        private static String escape(String s) {
-            var out = new StringBuilder(s.length() + 16);
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '&' -> out.append("&amp;");
-                    case '<' -> out.append("&lt;");
-                    case '>' -> out.append("&gt;");
-                    case '"' -> out.append("&quot;");
-                    case '\'' -> out.append("&#39;");
-                    default -> out.append(c);
-                }
-            }
-            return out.toString();
         }
     }
 }

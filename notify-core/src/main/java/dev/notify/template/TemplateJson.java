@@ -33,9 +33,10 @@ final class TemplateJson {
 
     private static final List<String> TOP = List.of("name", "type", "category", "required", "default_locale",
             "escalate_after", "locales", "sample");
-    private static final List<String> LOCALE = List.of("title", "message", "email", "push");
+    private static final List<String> IN_APP = List.of("title", "message");
+    /** The email part's fields: its title and body are called subject and text. */
     private static final List<String> EMAIL = List.of("subject", "text", "html");
-    private static final List<String> PUSH = List.of("title", "body");
+    private static final List<String> CHANNEL = List.of("title", "body", "html");
 
     private TemplateJson() {
     }
@@ -123,25 +124,33 @@ final class TemplateJson {
     private record Reader(String origin) {
         Template.Parts parts(String at, JsonNode node) {
             requireObject(node, at);
-            onlyFields(node, at, LOCALE);
             String title = text(node, at, "title");
             if (title == null) {
                 throw TemplateException.field(origin, at + ".title", "is required");
             }
             var parts = Template.Parts.of(title, text(node, at, "message"));
-            JsonNode email = node.get("email");
-            if (email != null && !email.isNull()) {
-                String e = at + ".email";
-                requireObject(email, e);
-                onlyFields(email, e, EMAIL);
-                parts = parts.withEmail(text(email, e, "subject"), text(email, e, "text"), text(email, e, "html"));
-            }
-            JsonNode push = node.get("push");
-            if (push != null && !push.isNull()) {
-                String p = at + ".push";
-                requireObject(push, p);
-                onlyFields(push, p, PUSH);
-                parts = parts.withPush(text(push, p, "title"), text(push, p, "body"));
+            for (Map.Entry<String, JsonNode> property : node.properties()) {
+                String channel = property.getKey();
+                JsonNode part = property.getValue();
+                if (IN_APP.contains(channel) || part.isNull()) {
+                    continue;
+                }
+                String c = at + "." + channel;
+                if (!part.isObject()) {
+                    // Most often a misspelt title or message: say what the key was taken for.
+                    throw TemplateException.field(origin, c, "must be an object (any key besides title and message"
+                            + " is a channel's part) but was " + kind(part));
+                }
+                List<String> fields = channel.equals("email") ? EMAIL : CHANNEL;
+                onlyFields(part, c, fields);
+                var own = new Template.ChannelPart(text(part, c, fields.get(0)), text(part, c, fields.get(1)),
+                        text(part, c, "html"));
+                try {
+                    parts = parts.withChannel(channel, own);
+                } catch (IllegalArgumentException e) {
+                    throw TemplateException.field(origin, c, "is not a channel name: lower-case letters, digits,"
+                            + " _ and -, at most 32 characters, not in_app");
+                }
             }
             return parts;
         }

@@ -3,8 +3,9 @@
  * with Mustache (jmustache). A {@link dev.notify.template.TemplateRegistry} holds them, loaded
  * through {@link dev.notify.template.TemplateSource}s (a classpath folder, a directory, code);
  * {@link dev.notify.template.TemplateRegistry#render} turns a name, parameters and a locale into
- * a {@link dev.notify.template.Rendered}: in-app title and message, email subject, text and HTML,
- * push title and body.
+ * a {@link dev.notify.template.Rendered}: the in-app title and message, and a part for each
+ * channel the template writes text for ({@code email}, {@code push}, or any channel's name, such
+ * as {@code sms}); a channel without a part of its own gets the in-app title and message.
  *
  * <h2>File format</h2>
  *
@@ -27,7 +28,8 @@
  *         "text": "Only {{current_stock}} {{unit}} of {{item_name}} are left.\n\nThe reorder level is {{reorder_level}}.",
  *         "html": "<p>Only <b>{{current_stock}} {{unit}}</b> of {{item_name}} are left.</p>"
  *       },
- *       "push": { "title": "Low stock", "body": "{{item_name}}: {{current_stock}} {{unit}} left" }
+ *       "push": { "title": "Low stock", "body": "{{item_name}}: {{current_stock}} {{unit}} left" },
+ *       "sms": { "body": "Low stock: {{item_name}} ({{current_stock}} {{unit}})" }
  *     },
  *     "fr": {
  *       "title": "Stock bas : {{item_name}}",
@@ -48,19 +50,28 @@
  * <tr><td>{@code default_locale}</td><td>when several locales</td><td>one of the {@code locales} keys; the last fallback</td></tr>
  * <tr><td>{@code escalate_after}</td><td>no</td><td>ISO-8601 duration ({@code PT30M}): email only if still unread after that long</td></tr>
  * <tr><td>{@code locales}</td><td>yes</td><td>BCP 47 tag ({@code en}, {@code fr-CA}) to parts, at least one</td></tr>
- * <tr><td>{@code locales.*.title}</td><td>yes</td><td>in-app title</td></tr>
+ * <tr><td>{@code locales.*.title}</td><td>yes</td><td>in-app title (the {@code in_app} part, every channel's fallback)</td></tr>
  * <tr><td>{@code locales.*.message}</td><td>no</td><td>in-app message; defaults to empty</td></tr>
  * <tr><td>{@code locales.*.email.subject}</td><td>no</td><td>defaults to the title</td></tr>
  * <tr><td>{@code locales.*.email.text}</td><td>no</td><td>defaults to the message</td></tr>
  * <tr><td>{@code locales.*.email.html}</td><td>no</td><td>values HTML-escaped; defaults to the email text, escaped, in a minimal HTML document</td></tr>
  * <tr><td>{@code locales.*.push.title}</td><td>no</td><td>defaults to the title</td></tr>
  * <tr><td>{@code locales.*.push.body}</td><td>no</td><td>defaults to the message</td></tr>
+ * <tr><td>{@code locales.*.<channel>}</td><td>no</td><td>the part of any other channel, named as the channel
+ *     names itself (lower-case letters, digits, {@code _}, {@code -}; at most 32): an object with</td></tr>
+ * <tr><td>{@code locales.*.<channel>.title}</td><td>no</td><td>one line (line breaks become spaces); defaults to the title</td></tr>
+ * <tr><td>{@code locales.*.<channel>.body}</td><td>no</td><td>plain text; defaults to the message</td></tr>
+ * <tr><td>{@code locales.*.<channel>.html}</td><td>no</td><td>values HTML-escaped; none by default</td></tr>
  * <tr><td>{@code sample}</td><td>no</td><td>parameters for previews; when given, must cover every variable of every locale</td></tr>
  * </table>
  *
  * <p>Loading is strict: invalid JSON, duplicate keys, unknown fields, wrongly typed values,
  * malformed locale tags and Mustache syntax errors throw {@link dev.notify.template.TemplateException}
  * naming the file and the field (e.g. {@code .../low_stock_alert.json: locales.fr.title is required}).
+ * Any key of a locale other than {@code title} and {@code message} is a channel's part and must
+ * be an object, so a misspelt {@code "mesage": "..."} is still an error. A part for a channel that
+ * is not configured is kept and never used. Files written before channel parts existed (only
+ * {@code email} and {@code push}) load unchanged.
  *
  * <h2>Rendering</h2>
  *
@@ -69,7 +80,7 @@
  * parts ({@code {{#note}}Note: {{note}}{{/note}}}: skipped when {@code note} is missing, false,
  * empty or {@code ""}). A variable that is evaluated but missing or null is an error: rendering
  * throws {@link dev.notify.template.MissingParametersException} (code {@code missing_parameters})
- * naming every such parameter, sorted, before anything is stored. Only the email HTML part
- * escapes values; in-app, email text and push parts insert them as they are.
+ * naming every such parameter, sorted, before anything is stored. Only {@code html}
+ * parts escape values; titles, messages and bodies insert them as they are.
  */
 package dev.notify.template;

@@ -236,6 +236,17 @@ public final class NotifyTestKit implements AutoCloseable {
             return name;
         }
 
+        /** The recorded email channel takes digests and escalation, as the SMTP channel does. */
+        @Override
+        public boolean takesDigests() {
+            return name.equals("email");
+        }
+
+        @Override
+        public boolean takesEscalation() {
+            return name.equals("email");
+        }
+
         @Override
         public List<String> destinations(DeliveryTarget target) {
             if (name.equals("email")) {

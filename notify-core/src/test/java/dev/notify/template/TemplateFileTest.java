@@ -65,8 +65,8 @@ class TemplateFileTest {
         assertThat(invoice.defaultLocale()).isEqualTo(Locale.UK);
         assertThat(invoice.escalateAfter()).contains(Duration.ofMinutes(90));
         assertThat(invoice.locales().keySet()).containsExactly(Locale.UK, Locale.forLanguageTag("nl"));
-        assertThat(invoice.locales().get(Locale.UK)).isEqualTo(new Template.Parts("Invoice {{n}}", "Due {{due}}",
-                "Your invoice", "Pay by {{due}}", "<p>{{due}}</p>", "Invoice", "Due {{due}}"));
+        assertThat(invoice.locales().get(Locale.UK)).isEqualTo(Template.Parts.of("Invoice {{n}}", "Due {{due}}")
+                .withEmail("Your invoice", "Pay by {{due}}", "<p>{{due}}</p>").withPush("Invoice", "Due {{due}}"));
         assertThat(invoice.sample()).containsEntry("n", 12).containsEntry("due", "1 May");
         assertThatThrownBy(() -> invoice.sample().put("n", 1)).isInstanceOf(UnsupportedOperationException.class);
     }
@@ -150,7 +150,8 @@ class TemplateFileTest {
     void unknownFieldsAreRejectedWhereverTheyAre() throws IOException {
         assertThat(loadFails("typo", """
                 {"locales": {"en": {"title": "x", "mesage": "y"}}}
-                """)).hasMessageEndingWith("locales.en.mesage is not a known field; expected one of title, message, email, push");
+                """)).hasMessageEndingWith("locales.en.mesage must be an object (any key besides title and message is a"
+                        + " channel's part) but was a string");
         Files.delete(dir.resolve("typo.json"));
         assertThat(loadFails("top", """
                 {"titel": "x", "locales": {"en": {"title": "x"}}}
@@ -173,7 +174,8 @@ class TemplateFileTest {
         Files.delete(dir.resolve("req.json"));
         assertThat(loadFails("push", """
                 {"locales": {"en": {"title": "x", "push": ["a"]}}}
-                """)).hasMessageEndingWith("locales.en.push must be an object but was an array");
+                """)).hasMessageEndingWith("locales.en.push must be an object (any key besides title and message is a"
+                        + " channel's part) but was an array");
         Files.delete(dir.resolve("push.json"));
         assertThat(loadFails("sample", """
                 {"locales": {"en": {"title": "x"}}, "sample": 3}

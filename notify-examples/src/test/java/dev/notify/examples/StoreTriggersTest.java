@@ -50,7 +50,7 @@ class StoreTriggersTest {
         kit.assertSent(to("42"), type("new_order"));
         kit.assertSent(1, to("43"), type("new_order"), title("New order #1042"), data("order_number", "1042"));
         kit.assertDelivered("email", to("42"), type("new_order"));
-        assertThat(kit.deliveries("email").get(0).email().text()).isEqualTo("Ana Reyes ordered 3 item(s) for $42.50.");
+        assertThat(kit.deliveries("email").get(0).part().body()).isEqualTo("Ana Reyes ordered 3 item(s) for $42.50.");
         // README:testkit:end
     }
 
@@ -99,8 +99,8 @@ class StoreTriggersTest {
             clock.set(Instant.parse("2026-03-03T00:00:00Z"));
             List<Delivery> emails = kit.deliveries("email");
             assertThat(emails).hasSize(1);
-            assertThat(emails.get(0).email().subject()).isEqualTo("Your daily inventory digest: 2 new");
-            assertThat(emails.get(0).email().text()).isEqualTo("""
+            assertThat(emails.get(0).part().title()).isEqualTo("Your daily inventory digest: 2 new");
+            assertThat(emails.get(0).part().body()).isEqualTo("""
                     - Low stock: Coffee beans: Only 5 kg of Coffee beans left (reorder level 10).
                     - Out of stock: Milk: Milk is out of stock. Reorder now.
                     """);

@@ -69,6 +69,16 @@ public final class PublisherApi {
         body.put("in_app", Map.of("title", r.inApp().title(), "message", r.inApp().message()));
         body.put("email", Map.of("subject", r.email().subject(), "text", r.email().text(), "html", r.email().html()));
         body.put("push", Map.of("title", r.push().title(), "body", r.push().body()));
+        // Any other channel's own part (e.g. sms), as title, body and html (null when none).
+        r.parts().forEach((channel, part) -> {
+            if (!body.containsKey(channel)) {
+                var p = new LinkedHashMap<String, Object>();
+                p.put("title", part.title());
+                p.put("body", part.body());
+                p.put("html", part.html());
+                body.put(channel, p);
+            }
+        });
         return body;
     }
 

@@ -1,0 +1,197 @@
+package dev.notify.internal.pipeline;
+
+import dev.notify.EventBus;
+import dev.notify.Notification;
+import dev.notify.Recipient;
+import dev.notify.RecipientDirectory;
+import dev.notify.SendRequest;
+import dev.notify.SendResult;
+import dev.notify.StreamEvent;
+import dev.notify.internal.DigestStore;
+import dev.notify.internal.JdbiNotificationStore;
+import dev.notify.internal.JdbiPreferences;
+import dev.notify.internal.JdbiTopics;
+import dev.notify.internal.Json;
+import dev.notify.internal.OutboxService;
+import dev.notify.internal.OutboxStore;
+import dev.notify.internal.PreferenceSnapshot;
+import dev.notify.outbox.DeliveryChannel;
+import dev.notify.template.Template;
+import dev.notify.template.TemplateRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The send path, top to bottom: resolve the recipients (a topic's members), read their profiles
+ * and preferences in bulk, {@linkplain SendPlanner plan}, write the notifications with their
+ * outbox rows and digest entries in one transaction, then publish each new notification to the
+ * event bus and wake the outbox workers.
+ */
+public final class SendPipeline {
+    private final JdbiNotificationStore store;
+    private final OutboxStore outboxStore;
+    private final DigestStore digests;
+    private final JdbiTopics topics;
+    private final RecipientDirectory directory;
+    private final JdbiPreferences preferences;
+    private final TemplateRegistry templates;
+    private final List<DeliveryChannel> channels;
+    private final EventBus bus;
+    private final OutboxService outbox;
+    private final Clock clock;
+    private volatile Runnable betweenChunks = () -> {
+    };
+
+    /** Recipients per transaction of a {@link #send}. */
+    public static final int CHUNK = JdbiNotificationStore.BATCH_MAX;
+
+    public SendPipeline(JdbiNotificationStore store, OutboxStore outboxStore, DigestStore digests, JdbiTopics topics,
+                        RecipientDirectory directory, JdbiPreferences preferences, TemplateRegistry templates,
+                        Map<String, DeliveryChannel> channels, EventBus bus, OutboxService outbox, Clock clock) {
+        this.store = store;
+        this.outboxStore = outboxStore;
+        this.digests = digests;
+        this.topics = topics;
+        this.directory = directory;
+        this.preferences = preferences;
+        this.templates = templates;
+        this.channels = List.copyOf(channels.values());
+        this.bus = bus;
+        this.outbox = outbox;
+        this.clock = clock;
+    }
+
+    /**
+     * Sends in transactions of its own, one per {@value #CHUNK} recipients in the order of their
+     * ids, and publishes each transaction's notifications once it committed. A send to up to
+     * {@value #CHUNK} recipients is therefore one transaction; a larger one (a topic) is written
+     * chunk by chunk, and if the process dies between two chunks the recipients of the committed
+     * chunks have their notification and the others do not. Sending the same request again with
+     * the same idempotency key then completes it: recipients that have the notification are
+     * skipped, the others get it.
+     */
+    public SendResult send(SendRequest request) {
+        Instant now = clock.instant();
+        SendPlan plan = plan(request, now);
+        if (plan == null) {
+            return new SendResult(List.of(), 0);
+        }
+        String data = Json.writeData(plan.request().data());
+        List<String> members = List.copyOf(new TreeSet<>(plan.request().recipients()));
+        store.prepareRecipients(members);
+        Map<String, Notification> all = new HashMap<>();
+        int created = 0;
+        for (int from = 0; from < members.size(); from += CHUNK) {
+            List<String> chunk = members.subList(from, Math.min(members.size(), from + CHUNK));
+            JdbiNotificationStore.Inserted done = store.transaction(h -> write(h, plan, chunk, data, now));
+            all.putAll(done.byRecipient());
+            created += done.created().size();
+            publish(done.created());
+            if (from + CHUNK < members.size()) {
+                betweenChunks.run();
+            }
+        }
+        return result(plan.request(), all, created);
+    }
+
+    /**
+     * Sends inside the caller's open transaction (every chunk in it); the caller passes the
+     * result to {@link #afterCommit} once that transaction committed.
+     */
+    public JdbiNotificationStore.Sent sendIn(Handle handle, SendRequest request) {
+        Instant now = clock.instant();
+        SendPlan plan = plan(request, now);
+        if (plan == null) {
+            return new JdbiNotificationStore.Sent(new SendResult(List.of(), 0), List.of());
+        }
+        String data = Json.writeData(plan.request().data());
+        List<String> members = List.copyOf(new TreeSet<>(plan.request().recipients()));
+        store.prepareRecipients(members);
+        Map<String, Notification> all = new HashMap<>();
+        List<Notification> created = new ArrayList<>();
+        for (int from = 0; from < members.size(); from += CHUNK) {
+            List<String> chunk = members.subList(from, Math.min(members.size(), from + CHUNK));
+            JdbiNotificationStore.Inserted done = write(handle, plan, chunk, data, now);
+            all.putAll(done.byRecipient());
+            created.addAll(done.created());
+        }
+        return new JdbiNotificationStore.Sent(result(plan.request(), all, created.size()), created);
+    }
+
+    /**
+     * Runs {@code hook} after each chunk of a multi-chunk {@link #send} committed, before the next
+     * begins; a hook that throws ends the send there, as if the process had died. For tests.
+     */
+    public void betweenChunks(Runnable hook) {
+        this.betweenChunks = hook;
+    }
+
+    private JdbiNotificationStore.Inserted write(Handle h, SendPlan plan, List<String> chunk, String data,
+                                                 Instant now) {
+        JdbiNotificationStore.Inserted done = store.insert(h, plan.request(), chunk, plan.contents(), data, now);
+        outboxStore.insert(h, done.created(), plan::deliveriesOf, now);
+        for (Notification n : done.created()) {
+            for (DigestStore.Planned d : plan.digestsOf(n.recipient())) {
+                digests.enqueue(h, n, d, now);
+            }
+        }
+        return done;
+    }
+
+    private static SendResult result(SendRequest request, Map<String, Notification> byRecipient, int created) {
+        List<Notification> ordered = new ArrayList<>(request.recipients().size());
+        for (String recipient : request.recipients()) {
+            ordered.add(byRecipient.get(recipient));
+        }
+        return new SendResult(ordered, created);
+    }
+
+    private void publish(List<Notification> created) {
+        for (Notification n : created) {
+            bus.publish(StreamEvent.created(n));
+        }
+        if (!created.isEmpty() && outbox.hasChannels()) {
+            outbox.wake();
+        }
+    }
+
+    /** Publishes the sends' new notifications to the streams and wakes the outbox workers. */
+    public void afterCommit(List<JdbiNotificationStore.Sent> sends) {
+        boolean queued = false;
+        for (JdbiNotificationStore.Sent sent : sends) {
+            for (Notification n : sent.created()) {
+                bus.publish(StreamEvent.created(n));
+                queued = true;
+            }
+        }
+        if (queued && outbox.hasChannels()) {
+            outbox.wake();
+        }
+    }
+
+    /** @return null when a topic send reaches nobody */
+    private SendPlan plan(SendRequest request, Instant now) {
+        SendRequest r = request;
+        if (request.topic() != null) {
+            var all = new LinkedHashSet<>(request.recipients());
+            all.addAll(topics.members(request.topic()));
+            if (all.isEmpty()) {
+                return null;
+            }
+            r = request.withRecipients(List.copyOf(all));
+        }
+        Template template = r.templated() ? templates.get(r.template()) : null;
+        Map<String, Recipient> profiles = template != null || !channels.isEmpty()
+                ? directory.findAll(r.recipients()) : Map.of();
+        PreferenceSnapshot prefs = channels.isEmpty() ? PreferenceSnapshot.NONE : preferences.snapshot(r.recipients());
+        return SendPlanner.plan(r, template, profiles, prefs, channels, now);
+    }
+
+}
