@@ -2,7 +2,6 @@ package dev.notify.javalin;
 
 import dev.notify.internal.Json;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
