@@ -176,7 +176,7 @@ public final class Notify implements AutoCloseable {
      * }</pre>
      *
      * @return what the callback returned
-     * @throws Exception whatever the callback threw; the transaction was rolled back
+     * @throws X whatever the callback threw; the transaction was rolled back
      */
     public <T, X extends Exception> T inTransaction(TransactionCallback<T, X> callback) throws X {
         List<JdbiNotificationStore.Sent> sends = new ArrayList<>();

@@ -64,7 +64,7 @@ final class Http {
     }
 
     static void json(Context ctx, int status, Object body) {
-        ctx.status(status).contentType("application/json").result(Json.write(body));
+        ctx.status(status).contentType("application/json").result(JsonBodies.write(body));
     }
 
     Principal authenticate(Context ctx) {
@@ -81,7 +81,9 @@ final class Http {
         if (token == null || token.isBlank()) {
             throw new AuthenticationException("no token: send 'Authorization: Bearer <token>' or '?token='");
         }
-        return config.authenticator.authenticate(token);
+        Principal principal = config.authenticator.authenticate(token);
+        RequestUser.set(ctx, principal);
+        return principal;
     }
 
     /**
@@ -91,7 +93,9 @@ final class Http {
     Principal authenticateStream(Context ctx, StreamTickets tickets) {
         String ticket = ctx.queryParam("ticket");
         if (ticket != null) {
-            return tickets.redeem(ticket);
+            Principal principal = tickets.redeem(ticket);
+            RequestUser.set(ctx, principal);
+            return principal;
         }
         return authenticate(ctx);
     }

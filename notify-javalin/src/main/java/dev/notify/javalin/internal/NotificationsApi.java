@@ -244,6 +244,7 @@ public final class NotificationsApi {
     private void health(Context ctx) {
         var body = new LinkedHashMap<String, Object>();
         body.put("status", "ok");
+        body.put("version", BuildVersion.get());
         body.put("open_streams", notify.openStreamCount());
         Http.json(ctx, 200, body);
     }

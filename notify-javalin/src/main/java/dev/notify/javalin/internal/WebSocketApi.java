@@ -135,7 +135,7 @@ public final class WebSocketApi {
     /** Answers the upgrade request with an HTTP error instead of switching protocols. */
     private static void refuse(Context ctx, int status, String code, String message) {
         ctx.skipRemainingHandlers();
-        byte[] body = Json.write(Map.of("error", Map.of("code", code, "message", message)))
+        byte[] body = JsonBodies.write(Map.of("error", Map.of("code", code, "message", message)))
                 .getBytes(StandardCharsets.UTF_8);
         try {
             var res = ctx.res();
