@@ -200,6 +200,15 @@ public final class NotifyServer implements AutoCloseable {
         return app.port();
     }
 
+    /** The mounted HTTP routes as {@code "get /path/{param}"}, from Javalin's router. */
+    java.util.List<String> httpRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name().toLowerCase(java.util.Locale.ROOT) + " " + e.path)
+                .toList();
+    }
+
     /** The running {@link Notify}. */
     public Notify core() {
         return notify;
