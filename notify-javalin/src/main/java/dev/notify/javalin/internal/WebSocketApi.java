@@ -45,7 +45,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket endpoint with seed 003's JSON protocol, on the same stream hub as SSE: a
+ * The WebSocket endpoint with notify's JSON messages ({@code docs/protocol.md}), on the same stream hub as SSE: a
  * notification, read or delete reaches every SSE and WebSocket connection of its user.
  *
  * <p>The upgrade is authenticated first ({@code ?ticket=}, {@code ?token=} or
@@ -66,7 +66,7 @@ public final class WebSocketApi {
     private static final int REQUEST_ID_MAX = 100;
     private static final List<String> TYPES = List.of("get_notifications", "mark_read", "mark_all_read",
             "delete_notification", "send_notification");
-    /** Duplicate keys are an error, not "last one wins": seed 003's example repeats "type". */
+    /** Duplicate keys are an error, not "last one wins": a message that repeats "type" is ambiguous. */
     private static final ObjectReader READER = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final NotifyPluginConfig config;
