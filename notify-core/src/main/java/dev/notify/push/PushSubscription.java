@@ -3,7 +3,7 @@ package dev.notify.push;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notify.InvalidRequestException;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;

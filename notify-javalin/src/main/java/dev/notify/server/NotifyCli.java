@@ -2,7 +2,7 @@ package dev.notify.server;
 
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.javalin.Principal;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,6 @@
 package dev.notify.javalin;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;

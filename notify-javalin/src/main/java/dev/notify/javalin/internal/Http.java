@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notify.InvalidRequestException;
 import dev.notify.NotFoundException;
 import dev.notify.NotifyException;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
 import dev.notify.javalin.AuthenticationException;

@@ -1,6 +1,6 @@
 package dev.notify.javalin.internal;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 
 /** HTTP response bodies in JSON: the document followed by one newline, as command-line tools expect. */
 public final class JsonBodies {

@@ -14,7 +14,7 @@ import dev.notify.SendRequest;
 import dev.notify.SendResult;
 import dev.notify.StreamConnection;
 import dev.notify.StreamOptions;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
 import dev.notify.javalin.NotifyPluginConfig;

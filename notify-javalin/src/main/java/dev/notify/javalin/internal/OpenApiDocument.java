@@ -1,7 +1,7 @@
 package dev.notify.javalin.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.NotifyPluginConfig;
 import io.javalin.config.RoutesConfig;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.notify.javalin.internal;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
