@@ -53,7 +53,7 @@ public final class Notify implements AutoCloseable {
 
     /** Where the embedded H2 database lives when neither a URL nor a data source is given. */
     public static final Path DEFAULT_DATA_DIRECTORY = Path.of("notify-data");
-    /** How often open streams get a keep-alive by default: 30 s, as the seeds' clients expect. */
+    /** How often open streams get a keep-alive by default: 30 s, well inside common proxy idle timeouts. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(30);
     /** Events buffered per connection before it counts as too slow and is closed. */
     public static final int DEFAULT_STREAM_QUEUE_CAPACITY = 256;
@@ -197,7 +197,7 @@ public final class Notify implements AutoCloseable {
      * }</pre>
      *
      * @return what the callback returned
-     * @throws Exception whatever the callback threw; the transaction was rolled back
+     * @throws X whatever the callback threw; the transaction was rolled back
      */
     public <T, X extends Exception> T inTransaction(TransactionCallback<T, X> callback) throws X {
         List<JdbiNotificationStore.Sent> sends = new ArrayList<>();

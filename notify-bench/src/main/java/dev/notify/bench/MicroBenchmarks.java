@@ -2,7 +2,7 @@ package dev.notify.bench;
 
 import dev.notify.Notification;
 import dev.notify.Priority;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.push.PushProbe;
 import dev.notify.template.Rendered;

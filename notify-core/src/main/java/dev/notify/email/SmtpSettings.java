@@ -43,7 +43,7 @@ public final class SmtpSettings {
     /** How long one write to the server may block: 30 s. */
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Environment variable names, as in the seeds' Django settings. */
+    /** Environment variable names, as Django's email settings name them. */
     public static final String ENV_HOST = "EMAIL_HOST";
     public static final String ENV_PORT = "EMAIL_PORT";
     public static final String ENV_USE_TLS = "EMAIL_USE_TLS";

@@ -4,6 +4,7 @@ import static dev.notify.internal.JdbiNotificationStore.timestamp;
 
 import dev.notify.DigestFrequency;
 import dev.notify.Notification;
+import dev.notify.json.Json;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;

@@ -8,6 +8,7 @@ import dev.notify.Page;
 import dev.notify.Priority;
 import dev.notify.SendRequest;
 import dev.notify.SendResult;
+import dev.notify.json.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;

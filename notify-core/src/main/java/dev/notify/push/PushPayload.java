@@ -2,7 +2,7 @@ package dev.notify.push;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.notify.Notification;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

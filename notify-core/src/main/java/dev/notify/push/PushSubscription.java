@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;

@@ -54,9 +54,9 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are immutable and thread-safe. {@link #toString()} shows the public key only.
  */
 public final class VapidKeys {
-    /** Environment variable holding the public key (name kept from the seeds' Django settings). */
+    /** Environment variable holding the public key (the name Django Web Push settings use). */
     public static final String PUBLIC_KEY_ENV = "WEBPUSH_VAPID_PUBLIC_KEY";
-    /** Environment variable holding the private key (name kept from the seeds' Django settings). */
+    /** Environment variable holding the private key (the name Django Web Push settings use). */
     public static final String PRIVATE_KEY_ENV = "WEBPUSH_VAPID_PRIVATE_KEY";
 
     private static final Logger log = LoggerFactory.getLogger(VapidKeys.class);

@@ -18,7 +18,7 @@ import java.util.Locale;
  *              {@code https://example.com/contact}
  */
 public record VapidSubject(String value) {
-    /** Environment variable holding the subject (name kept from the seeds' Django settings). */
+    /** Environment variable holding the subject (the name Django Web Push settings use). */
     public static final String ENV = "WEBPUSH_VAPID_SUBJECT";
 
     /**

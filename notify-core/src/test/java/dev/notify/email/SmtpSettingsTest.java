@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class SmtpSettingsTest {
-    /** The seeds' Gmail .env. */
+    /** A Gmail .env as a Django project writes it. */
     private static Map<String, String> gmail() {
         Map<String, String> env = new HashMap<>();
         env.put("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend");

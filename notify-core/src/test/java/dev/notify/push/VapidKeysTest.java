@@ -66,7 +66,7 @@ class VapidKeysTest {
     }
 
     @Test
-    void readsTheEnvironmentVariablesOfTheSeeds() {
+    void readsTheDjangoStyleEnvironmentVariables() {
         VapidKeys keys = VapidKeys.fromEnvironment(Map.of(
                 "WEBPUSH_VAPID_PUBLIC_KEY", RAW_PUBLIC, "WEBPUSH_VAPID_PRIVATE_KEY", PKCS8_PEM)).orElseThrow();
 

@@ -7,7 +7,7 @@ import dev.notify.template.TemplateRegistry;
 import java.util.Map;
 
 /**
- * Business triggers in the style of seed 004's {@code notification_triggers.py}: an application
+ * Business triggers, as a shop or back-office application has them: an application
  * event becomes a templated notification. Orders and stock alerts go to the {@code managers}
  * topic (whoever is a member when the event happens); a task goes to its assignee. The templates
  * are this module's catalogue in {@code src/main/resources/notify/templates}.
@@ -37,7 +37,7 @@ public final class StoreTriggers {
         this.notify = notify;
     }
 
-    /** The catalogue of seed 004 (and seed 002's {@code task_assigned}), from the classpath. */
+    /** This module's template catalogue (inventory, orders, payments, shifts, tasks...), from the classpath. */
     public static TemplateRegistry catalogue() {
         return TemplateRegistry.builder().classpath("notify/templates").build();
     }
@@ -83,7 +83,7 @@ public final class StoreTriggers {
         return notify.send(request.build());
     }
 
-    /** Seed 002: a task assigned to one user; emailed only if still unread after 30 minutes. */
+    /** A task assigned to one user; emailed only if still unread after 30 minutes. */
     public SendResult taskAssigned(String assignee, String taskTitle, String assignedBy, String dueDate) {
         return notify.send(SendRequest.to(assignee)
                 .template("task_assigned", Map.of("task_title", taskTitle, "assigned_by", assignedBy,

@@ -14,6 +14,8 @@ public enum ApiError {
     UNAUTHENTICATED(401, "send a valid token as 'Authorization: Bearer <token>' or '?token='"),
     INSUFFICIENT_SCOPE(403, "the token lacks the scope this call needs"),
     NOT_FOUND(404, "no such notification"),
+    ROUTE_NOT_FOUND(404, "no such route; the API is under /api/v1/notifications"),
+    METHOD_NOT_ALLOWED(405, "the route does not take this method; the Allow header lists those it takes"),
     PAYLOAD_TOO_LARGE(413, "the body is larger than the server accepts"),
     UNSUPPORTED_MEDIA_TYPE(415, "send the body as application/json"),
     TOO_MANY_STREAMS(429, "this user already has as many open streams as allowed; close one and retry"),

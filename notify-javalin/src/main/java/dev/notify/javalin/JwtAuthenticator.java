@@ -5,6 +5,7 @@ import com.auth0.jwt.JWTVerifier;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.exceptions.TokenExpiredException;
 import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
@@ -161,6 +162,9 @@ public final class JwtAuthenticator implements Authenticator {
             jwt = verifier.verify(decoded);
         } catch (TokenExpiredException e) {
             throw new AuthenticationException("token expired");
+        } catch (SignatureVerificationException e) {
+            throw new AuthenticationException("invalid token: its signature does not verify; it may have been signed"
+                    + " with a different secret or key than this server's");
         } catch (JWTVerificationException e) {
             // The library's message names the failed check (signature, claim, format), never the token.
             throw new AuthenticationException("invalid token: " + e.getMessage());

@@ -4,6 +4,7 @@ import dev.notify.javalin.internal.AdminApi;
 import dev.notify.javalin.internal.Cors;
 import dev.notify.javalin.internal.HeaderTimeout;
 import dev.notify.javalin.internal.NotificationsApi;
+import dev.notify.javalin.internal.OpenApiDocument;
 import dev.notify.javalin.internal.PushApi;
 import dev.notify.javalin.internal.PublisherApi;
 import dev.notify.javalin.internal.SettingsApi;
@@ -43,7 +44,8 @@ import java.util.function.Consumer;
  * {@code publish}): {@code GET|PUT|DELETE /{user_id}}; under {@link NotifyPluginConfig#templatesPath} (scope
  * {@code publish}): {@code GET /} and {@code GET /{name}/preview?locale=}; under
  * {@link NotifyPluginConfig#topicsPath} (scope {@code publish}): {@code GET /{topic}/members},
- * {@code PUT|DELETE /{topic}/members/{user_id}}; and {@code GET /health}.
+ * {@code PUT|DELETE /{topic}/members/{user_id}}; {@code GET /health}; and the OpenAPI 3.1
+ * description of these routes at {@code GET /openapi.json}.
  */
 public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
 
@@ -73,5 +75,6 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         if (pluginConfig.webPath != null) {
             new WebAssets(pluginConfig).mount(state.routes);
         }
+        new OpenApiDocument(pluginConfig).mount(state.routes);
     }
 }

@@ -61,7 +61,7 @@ public final class NotifyPluginConfig {
     public Duration sseRetry = Duration.ofSeconds(3);
 
     /**
-     * Path of the WebSocket endpoint (seed 003's protocol), or null to not mount one. Default
+     * Path of the WebSocket endpoint (its JSON messages are in {@code docs/protocol.md}), or null to not mount one. Default
      * {@value #DEFAULT_WS_PATH}.
      */
     public String wsPath = DEFAULT_WS_PATH;

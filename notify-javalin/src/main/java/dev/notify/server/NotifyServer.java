@@ -5,9 +5,11 @@ import dev.notify.Notify;
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.javalin.NotifyPlugin;
 import dev.notify.outbox.OutboxSettings;
+import dev.notify.javalin.internal.BuildVersion;
 import dev.notify.template.TemplateRegistry;
 import io.javalin.Javalin;
 import java.io.PrintStream;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -24,15 +26,22 @@ public final class NotifyServer implements AutoCloseable {
     private final Notify notify;
     private final Javalin app;
     private final JwtAuthenticator authenticator;
+    private final DataDirectoryLock lock;
 
-    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator) {
+    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator, DataDirectoryLock lock) {
         this.notify = notify;
         this.app = app;
         this.authenticator = authenticator;
+        this.lock = lock;
     }
 
     /** Entry point of the fat jar: see {@link NotifyCli}. */
     public static void main(String[] args) {
+        // slf4j-simple reads its level once, when the first logger is made.
+        String level = System.getenv("NOTIFY_LOG_LEVEL");
+        if (level != null && !level.isBlank()) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level.strip().toLowerCase(java.util.Locale.ROOT));
+        }
         System.exit(NotifyCli.run(args));
     }
 
@@ -40,8 +49,11 @@ public final class NotifyServer implements AutoCloseable {
      * Opens the database (migrating it), starts HTTP, and prints where it listens, which database
      * it uses and which channels are live.
      *
-     * @param out where the start-up summary goes
-     * @throws dev.notify.NotifyException if the database cannot be opened
+     * @param config the server's settings
+     * @param out    where the start-up summary goes
+     * @return the running server
+     * @throws StartupException if the port is taken, another server uses the data directory, or the
+     *         database cannot be opened
      */
     public static NotifyServer start(ServerConfig config, PrintStream out) {
         return start(config, System.getenv(), out);
@@ -58,17 +70,54 @@ public final class NotifyServer implements AutoCloseable {
      */
     public static final String OUTBOX_LEASE_SECONDS = "NOTIFY_OUTBOX_LEASE_SECONDS";
 
+     * The environment variable that switches the access log (one line per request: method, path
+     * without query, status, duration, user) {@code on} (default) or {@code off}.
+     */
+    public static final String ACCESS_LOG = "NOTIFY_ACCESS_LOG";
+
     /**
-     * As {@link #start(ServerConfig, PrintStream)}, reading the channels' settings (the seeds'
-     * {@code EMAIL_*}, {@code WEBPUSH_VAPID_*}, {@code FRONTEND_URL}, and
-     * {@code NOTIFY_PUBLIC_URL}), {@value #TEMPLATES_DIR} and the outbox settings ({@link ServerOutbox}) from {@code env}.
+     * As {@link #start(ServerConfig, PrintStream)}, reading the channels' settings
+     * ({@code EMAIL_*}, {@code WEBPUSH_VAPID_*}, {@code FRONTEND_URL}, and
+     * {@code NOTIFY_PUBLIC_URL}), {@value #TEMPLATES_DIR}, {@value #ACCESS_LOG} and the outbox settings
+     * ({@link ServerOutbox}) from {@code env}.
+     * The HTTP port is bound and, with the embedded database, the data directory locked before the
+     * database is opened or migrated.
      *
+     * @param config the server's settings
+     * @param env    the environment variables to read the channels' settings from
+     * @param out    where the start-up summary goes
+     * @return the running server
+     * @throws StartupException if the port is taken, another server uses the data directory, or the
+     *         database cannot be opened; the message names the setting to change
      * @throws IllegalArgumentException if a channel setting is malformed; the message names the variable
      */
     public static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out) {
+        // The port and the data directory are claimed before the database is opened, so that a start
+        // that cannot serve fails before it creates or migrates any table.
+        ServerSocketChannel listener = StartupChecks.bind(config);
+        DataDirectoryLock lock = null;
+        Notify notify = null;
+        try {
+            if (config.dbUrl() == null) {
+                // The embedded database lives in the data directory: one server per directory.
+                lock = DataDirectoryLock.acquire(config.dataDirectory());
+            }
+            return start(config, env, out, listener, lock);
+        } catch (RuntimeException | Error e) {
+            StartupChecks.closeQuietly(listener);
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    private static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out,
+                                      ServerSocketChannel listener, DataDirectoryLock lock) {
         String jwtSecret = config.resolveJwtSecret();
         JwtAuthenticator authenticator = ServerAuth.fromEnvironment(env, jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
+        boolean accessLog = StartupChecks.accessLog(env);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
                 .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout())
                 .outbox(ServerOutbox.fromEnvironment(env))
@@ -87,11 +136,21 @@ public final class NotifyServer implements AutoCloseable {
         }
         boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
         builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
-        Notify notify = builder.build();
+        Notify notify = StartupChecks.openDatabase(builder, config);
         // Idle connections are timed out by Jetty only well after a missed heartbeat, so an open
         // SSE stream is never cut between two keep-alives.
         long idleTimeoutMs = config.streams().effectiveIdleTimeout(config.heartbeat()).toMillis();
         int maxConnections = config.streams().effectiveMaxConnections();
+        NotifyPlugin plugin = new NotifyPlugin(p -> {
+            p.notify = notify;
+            p.authenticator = authenticator;
+            p.heartbeat = config.heartbeat();
+            p.wsPing = config.wsPing();
+            p.unsubscribeTokens = channels.unsubscribeTokens();
+            p.corsOrigins = channels.corsOrigins();
+            p.headerTimeout = config.streams().headerTimeout();
+            p.streamRetryAfter = config.streams().streamRetryAfter();
+        });
         Javalin app;
         try {
             app = Javalin.create(javalin -> {
@@ -112,26 +171,33 @@ public final class NotifyServer implements AutoCloseable {
                     connector.setHost(config.host());
                     connector.setPort(config.port());
                     connector.setIdleTimeout(idleTimeoutMs);
+                    try {
+                        connector.open(listener);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                     return connector;
                 });
-                javalin.registerPlugin(new NotifyPlugin(plugin -> {
-                    plugin.notify = notify;
-                    plugin.authenticator = authenticator;
-                    plugin.heartbeat = config.heartbeat();
-                    plugin.wsPing = config.wsPing();
-                    plugin.unsubscribeTokens = channels.unsubscribeTokens();
-                    plugin.corsOrigins = channels.corsOrigins();
-                    plugin.headerTimeout = config.streams().headerTimeout();
-                    plugin.streamRetryAfter = config.streams().streamRetryAfter();
-                }));
+                RouteErrors.install(javalin);
+                if (accessLog) {
+                    javalin.requestLogger.http(new AccessLog());
+                }
+                javalin.registerPlugin(plugin);
             }).start();
         } catch (RuntimeException e) {
             notify.close();
             throw e;
         }
-        NotifyServer server = new NotifyServer(notify, app, authenticator);
+        NotifyServer server = new NotifyServer(notify, app, authenticator, lock);
         String host = config.host() == null ? "localhost" : config.host();
-        out.println("notify listening on http://" + host + ":" + app.port());
+        String base = "http://" + host + ":" + app.port();
+        out.println("notify " + BuildVersion.get() + " listening on " + base);
+        // The server leaves the page where the plugin puts it by default.
+        String webPath = new dev.notify.javalin.NotifyPluginConfig().webPath;
+        if (webPath != null) {
+            out.println("  inbox:    " + base + webPath + " (the web inbox page; sign in with a token)");
+        }
+        out.println("  data dir: " + config.dataDirectory().toAbsolutePath().normalize());
         out.println("  database: " + notify.databaseDescription() + ", pool of " + config.dbPoolSize());
         out.println("  events:   " + (multiNode
                 ? "PostgreSQL LISTEN/NOTIFY: streams every change made on any node sharing this database"
@@ -149,7 +215,8 @@ public final class NotifyServer implements AutoCloseable {
                 + config.streams().effectiveMaxStreams() + " in all; connections at most "
                 + (maxConnections == Integer.MAX_VALUE ? "unlimited" : Integer.toString(maxConnections))
                 + "; request headers within " + config.streams().headerTimeout().toSeconds() + " s");
-        out.println("  get one:  java -jar notify-server.jar token --user alice");
+        out.println("  get one:  " + StartupChecks.tokenCommand(config) + " --user alice");
+        out.println("  access log: " + (accessLog ? "on (" + ACCESS_LOG + "=off to stop it)" : "off"));
         out.flush();
         return server;
     }
@@ -157,6 +224,15 @@ public final class NotifyServer implements AutoCloseable {
     /** The bound HTTP port. */
     public int port() {
         return app.port();
+    }
+
+    /** The mounted HTTP routes as {@code "get /path/{param}"}, from Javalin's router. */
+    java.util.List<String> httpRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name().toLowerCase(java.util.Locale.ROOT) + " " + e.path)
+                .toList();
     }
 
     /** The running {@link Notify}. */
@@ -176,7 +252,13 @@ public final class NotifyServer implements AutoCloseable {
         try {
             notify.close();
         } finally {
-            app.stop();
+            try {
+                app.stop();
+            } finally {
+                if (lock != null) {
+                    lock.close();
+                }
+            }
         }
     }
 }

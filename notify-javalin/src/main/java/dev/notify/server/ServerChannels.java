@@ -20,7 +20,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The out-of-band channels the standalone server runs, from the environment, with the seeds'
+ * The out-of-band channels the standalone server runs, from the environment, with Django's
  * variable names: email when {@code EMAIL_HOST} is set; Web Push when
  * {@code WEBPUSH_VAPID_SUBJECT} is set (keys from {@code WEBPUSH_VAPID_PUBLIC_KEY} /
  * {@code WEBPUSH_VAPID_PRIVATE_KEY}, or generated once into {@code <data dir>/vapid-keys.pem}).

@@ -57,6 +57,8 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
                            Duration heartbeat, int dbPoolSize, Duration dbConnectionTimeout,
                            EventBusChoice eventBus, int httpMaxThreads, Duration wsPing, StreamSettings streams) {
     public static final int DEFAULT_PORT = 8080;
+    /** Default for {@code NOTIFY_DATA_DIR}, relative to the working directory. */
+    public static final String DEFAULT_DATA_DIR = "notify-data";
     /** Default for {@code NOTIFY_HTTP_MAX_THREADS}. */
     public static final int DEFAULT_HTTP_MAX_THREADS = 64;
     /** Least {@code NOTIFY_HTTP_MAX_THREADS}: Jetty's acceptor and selector threads come out of the same pool. */
@@ -137,7 +139,7 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
         return new ServerConfig(
                 intVar(env, "NOTIFY_PORT", DEFAULT_PORT),
                 blankToNull(env.get("NOTIFY_HOST")),
-                Path.of(env.getOrDefault("NOTIFY_DATA_DIR", "notify-data")),
+                Path.of(env.getOrDefault("NOTIFY_DATA_DIR", DEFAULT_DATA_DIR)),
                 blankToNull(env.get("NOTIFY_DB_URL")),
                 blankToNull(env.get("NOTIFY_JWT_SECRET")),
                 Duration.ofSeconds(intVar(env, "NOTIFY_HEARTBEAT_SECONDS", 30)),
@@ -149,6 +151,12 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
                 Duration.ofSeconds(intVar(env, "NOTIFY_WS_PING_SECONDS",
                         (int) dev.notify.javalin.NotifyPluginConfig.DEFAULT_WS_PING.toSeconds())),
                 StreamSettings.fromEnvironment(env));
+    }
+
+    /** These settings with {@code NOTIFY_DATA_DIR} replaced. */
+    public ServerConfig withDataDirectory(Path newDataDirectory) {
+        return new ServerConfig(port, host, newDataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize,
+                dbConnectionTimeout, eventBus, httpMaxThreads, wsPing);
     }
 
     public ServerConfig withPort(int newPort) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;

@@ -3,7 +3,7 @@ package dev.notify.javalin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.server.NotifyServer;
 import dev.notify.server.ServerConfig;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.notify.javalin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;

@@ -2,7 +2,7 @@ package dev.notify.javalin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -128,7 +128,7 @@ class StreamTicketTest {
     }
 
     @Test
-    void tokenInTheQueryStringStillWorksForTheSeedsClients() {
+    void tokenInTheQueryStringStillWorksForClientsWithoutTickets() {
         server = new TestServer();
         try (SseTestClient stream = openSse("token=" + server.token("alice"))) {
             assertThat(stream.next("connection_established", BOUND).json()).containsEntry("user_id", "alice");

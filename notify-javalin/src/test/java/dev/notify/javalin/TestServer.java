@@ -1,7 +1,7 @@
 package dev.notify.javalin;
 
 import dev.notify.Notify;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.net.URI;

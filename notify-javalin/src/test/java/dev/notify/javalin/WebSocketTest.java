@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The WebSocket endpoint with a real client: seed 003's protocol, errors, isolation, fan-out. */
+/** The WebSocket endpoint with a real client: its JSON messages, errors, isolation, fan-out. */
 class WebSocketTest {
     /** Bound for waits on the server; generous, so that a loaded machine does not fail a test. */
     private static final Duration BOUND = Duration.ofSeconds(30);
@@ -148,7 +148,7 @@ class WebSocketTest {
     }
 
     @Test
-    void sendNotificationAcceptsTheSeedsNumericUserId() {
+    void sendNotificationAcceptsANumericUserId() {
         server = new TestServer();
         try (WsTestClient publisher = WsTestClient.withToken(server, server.token("backend", "publish"))) {
             Map<String, Object> sent = publisher.request(Map.of("type", "send_notification", "user_id", 123,
@@ -283,7 +283,7 @@ class WebSocketTest {
         server = new TestServer(b -> { }, c -> c.wsPing = Duration.ofMillis(200));
         try (WsTestClient alice = WsTestClient.withToken(server, server.token("alice"))) {
             await().atMost(BOUND).until(() -> alice.pings.get() >= 3);
-            // Pings are frames, not messages: seed clients see nothing they do not know.
+            // Pings are frames, not messages: clients see nothing outside the protocol.
             assertThat(alice.drain()).isEmpty();
         }
     }

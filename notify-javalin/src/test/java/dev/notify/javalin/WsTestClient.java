@@ -1,8 +1,7 @@
 package dev.notify.javalin;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;

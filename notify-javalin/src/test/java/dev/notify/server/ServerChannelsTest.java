@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The standalone server with channels configured through the seeds' environment variables. */
+/** The standalone server with channels configured through Django-style environment variables. */
 class ServerChannelsTest {
     @RegisterExtension
     static final GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
@@ -46,7 +46,7 @@ class ServerChannelsTest {
     }
 
     @Test
-    void emailAndPushFromTheSeedsVariablesWithAWorkingUnsubscribeLink() throws Exception {
+    void emailAndPushFromDjangoStyleVariablesWithAWorkingUnsubscribeLink() throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("NOTIFY_PORT", "0");
         env.put("NOTIFY_DATA_DIR", dataDir.toString());

@@ -2,7 +2,7 @@ package dev.notify.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -49,7 +49,7 @@ class ServerWalkthroughTest {
                 new PrintStream(banner, true, StandardCharsets.UTF_8))) {
             String base = "http://localhost:" + server.port();
             assertThat(banner.toString(StandardCharsets.UTF_8))
-                    .contains("notify listening on " + base)
+                    .contains(" listening on " + base)
                     .contains("database: jdbc:h2:file:" + dataDir.toAbsolutePath())
                     .contains("in-app live");
 
@@ -115,7 +115,9 @@ class ServerWalkthroughTest {
         Run noUser = cli(env, "token");
         assertThat(noUser.exit()).isEqualTo(2);
         assertThat(noUser.err()).contains("--user");
-        Run noServer = cli(env, "send", "--server", "http://localhost:1", "--user", "a", "--title", "t");
+        Map<String, String> withSecret = Map.of("NOTIFY_DATA_DIR", dataDir.toString(),
+                "NOTIFY_JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        Run noServer = cli(withSecret, "send", "--server", "http://localhost:1", "--user", "a", "--title", "t");
         assertThat(noServer.exit()).isEqualTo(1);
         assertThat(noServer.err()).contains("no server at http://localhost:1");
     }

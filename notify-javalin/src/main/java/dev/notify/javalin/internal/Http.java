@@ -9,7 +9,7 @@ import dev.notify.InputRules;
 import dev.notify.InvalidRequestException;
 import dev.notify.NotFoundException;
 import dev.notify.NotifyException;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
 import dev.notify.javalin.AuthenticationException;
@@ -140,7 +140,7 @@ final class Http {
     }
 
     static void json(Context ctx, int status, Object body) {
-        ctx.status(status).contentType("application/json").result(Json.write(body));
+        ctx.status(status).contentType("application/json").result(JsonBodies.write(body));
     }
 
     Principal authenticate(Context ctx) {
@@ -157,7 +157,9 @@ final class Http {
         if (token == null || token.isBlank()) {
             throw new AuthenticationException("no token: send 'Authorization: Bearer <token>' or '?token='");
         }
-        return config.authenticator.authenticate(token);
+        Principal principal = config.authenticator.authenticate(token);
+        RequestUser.set(ctx, principal);
+        return principal;
     }
 
     /**
@@ -167,7 +169,9 @@ final class Http {
     Principal authenticateStream(Context ctx, StreamTickets tickets) {
         String ticket = ctx.queryParam("ticket");
         if (ticket != null) {
-            return tickets.redeem(ticket);
+            Principal principal = tickets.redeem(ticket);
+            RequestUser.set(ctx, principal);
+            return principal;
         }
         return authenticate(ctx);
     }

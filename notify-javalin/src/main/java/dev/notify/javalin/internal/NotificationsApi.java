@@ -15,7 +15,7 @@ import dev.notify.SendResult;
 import dev.notify.StreamConnection;
 import dev.notify.StreamLimitException;
 import dev.notify.StreamOptions;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
 import dev.notify.javalin.NotifyPluginConfig;
@@ -254,6 +254,7 @@ public final class NotificationsApi {
     private void health(Context ctx) {
         var body = new LinkedHashMap<String, Object>();
         body.put("status", "ok");
+        body.put("version", BuildVersion.get());
         body.put("open_streams", notify.openStreamCount());
         Http.json(ctx, 200, body);
     }

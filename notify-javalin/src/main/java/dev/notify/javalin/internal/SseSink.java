@@ -3,7 +3,7 @@ package dev.notify.javalin.internal;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import io.javalin.http.Context;
 import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;

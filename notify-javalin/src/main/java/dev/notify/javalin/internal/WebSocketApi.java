@@ -20,7 +20,7 @@ import dev.notify.SendResult;
 import dev.notify.StreamConnection;
 import dev.notify.StreamLimitException;
 import dev.notify.StreamOptions;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.javalin.ApiError;
 import dev.notify.javalin.ApiException;
 import dev.notify.javalin.AuthenticationException;
@@ -47,7 +47,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket endpoint with seed 003's JSON protocol, on the same stream hub as SSE: a
+ * The WebSocket endpoint with notify's JSON messages ({@code docs/protocol.md}), on the same stream hub as SSE: a
  * notification, read or delete reaches every SSE and WebSocket connection of its user.
  *
  * <p>The upgrade is authenticated first ({@code ?ticket=}, {@code ?token=} or
@@ -68,7 +68,7 @@ public final class WebSocketApi {
     private static final int REQUEST_ID_MAX = 100;
     private static final List<String> TYPES = List.of("get_notifications", "mark_read", "mark_all_read",
             "delete_notification", "send_notification");
-    /** Duplicate keys are an error, not "last one wins": seed 003's example repeats "type". */
+    /** Duplicate keys are an error, not "last one wins": a message that repeats "type" is ambiguous. */
     private static final ObjectReader READER = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final NotifyPluginConfig config;
@@ -156,7 +156,7 @@ public final class WebSocketApi {
 
     private static void refuse(Context ctx, int status, Map<String, Object> error) {
         ctx.skipRemainingHandlers();
-        byte[] body = Json.write(Map.of("error", error)).getBytes(StandardCharsets.UTF_8);
+        byte[] body = JsonBodies.write(Map.of("error", error)).getBytes(StandardCharsets.UTF_8);
         try {
             var res = ctx.res();
             res.setStatus(status);

@@ -3,7 +3,7 @@ package dev.notify.javalin.internal;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
  * and the thread answering the client's requests never interleave, and a client that stops
  * reading holds up only its own hub writer, whose bounded queue then overflows and closes it.
  * The hub's heartbeat becomes a ping frame (RFC 6455 section 5.5.2) rather than a message, so
- * clients written for seed 003 see only the messages they know.
+ * clients see only the messages of the protocol.
  */
 final class WsSink implements StreamSink {
     /** Longest a single frame may take to reach the client before the connection counts as dead. */

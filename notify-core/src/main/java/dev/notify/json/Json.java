@@ -1,4 +1,4 @@
-package dev.notify.internal;
+package dev.notify.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -12,8 +12,16 @@ import dev.notify.Notification;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The one JSON configuration: snake_case names, ISO-8601 UTC times. */
+/**
+ * notify's JSON: snake_case names, ISO-8601 UTC times (RFC 8259 text). The HTTP API, the SSE
+ * events and the WebSocket messages are written with it; {@link #notificationView} is the shape
+ * of a notification on all of them (see {@code docs/protocol.md}).
+ */
 public final class Json {
+    /**
+     * The configured mapper. Shared by the whole process: use it, never reconfigure it (a change
+     * would alter every response).
+     */
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -27,6 +35,13 @@ public final class Json {
     private Json() {
     }
 
+    /**
+     * Writes {@code value} as JSON text.
+     *
+     * @param value a map, list, record or value Jackson can serialise
+     * @return the JSON text, without a trailing newline
+     * @throws IllegalArgumentException if {@code value} cannot be serialised
+     */
     public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
@@ -35,7 +50,13 @@ public final class Json {
         }
     }
 
-    /** Serialises a notification's {@code data}, enforcing its size limit. */
+    /**
+     * Serialises a notification's {@code data}, enforcing its size limit.
+     *
+     * @param data the notification's data object
+     * @return the JSON text, at most {@link dev.notify.Limits#DATA_JSON_MAX} characters
+     * @throws InvalidRequestException code {@code invalid_data} when it cannot be serialised or is too large
+     */
     public static String writeData(Map<String, Object> data) {
         String json;
         try {
@@ -50,6 +71,13 @@ public final class Json {
         return json;
     }
 
+    /**
+     * Reads a JSON object.
+     *
+     * @param json JSON text holding one object
+     * @return its fields in document order
+     * @throws IllegalStateException if {@code json} is not a JSON object
+     */
     public static Map<String, Object> readObject(String json) {
         try {
             return MAPPER.readValue(json, OBJECT);
@@ -60,6 +88,11 @@ public final class Json {
 
     /**
      * The wire form of a notification: every record component in snake_case, plus {@code read}.
+     *
+     * @param n the notification
+     * @return {@code id}, {@code recipient}, {@code seq}, {@code type}, {@code title},
+     *         {@code message}, {@code data}, {@code link}, {@code priority}, {@code read},
+     *         {@code created_at}, {@code read_at}, in that order
      */
     public static Map<String, Object> notificationView(Notification n) {
         var view = new LinkedHashMap<String, Object>();
