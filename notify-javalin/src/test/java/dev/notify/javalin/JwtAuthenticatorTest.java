@@ -8,7 +8,7 @@ import com.auth0.jwt.JWTCreator;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.sun.net.httpserver.HttpServer;
 import dev.notify.InvalidRequestException;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.testing.TestClock;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;

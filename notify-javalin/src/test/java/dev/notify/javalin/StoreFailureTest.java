@@ -2,7 +2,7 @@ package dev.notify.javalin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
