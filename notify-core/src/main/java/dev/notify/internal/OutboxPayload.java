@@ -1,6 +1,7 @@
 package dev.notify.internal;
 
 import dev.notify.Notification;
+import dev.notify.json.Json;
 import dev.notify.template.Rendered;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -70,6 +70,7 @@ public final class NotifyServer implements AutoCloseable {
      */
     public static final String OUTBOX_LEASE_SECONDS = "NOTIFY_OUTBOX_LEASE_SECONDS";
 
+    /**
      * The environment variable that switches the access log (one line per request: method, path
      * without query, status, duration, user) {@code on} (default) or {@code off}.
      */

@@ -156,7 +156,7 @@ public record ServerConfig(int port, String host, Path dataDirectory, String dbU
     /** These settings with {@code NOTIFY_DATA_DIR} replaced. */
     public ServerConfig withDataDirectory(Path newDataDirectory) {
         return new ServerConfig(port, host, newDataDirectory, dbUrl, jwtSecret, heartbeat, dbPoolSize,
-                dbConnectionTimeout, eventBus, httpMaxThreads, wsPing);
+                dbConnectionTimeout, eventBus, httpMaxThreads, wsPing, streams);
     }
 
     public ServerConfig withPort(int newPort) {

@@ -11,7 +11,7 @@ import dev.notify.internal.DigestStore;
 import dev.notify.internal.JdbiNotificationStore;
 import dev.notify.internal.JdbiPreferences;
 import dev.notify.internal.JdbiTopics;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.internal.OutboxService;
 import dev.notify.internal.OutboxStore;
 import dev.notify.internal.PreferenceSnapshot;
