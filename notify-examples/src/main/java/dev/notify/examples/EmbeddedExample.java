@@ -54,7 +54,7 @@ public final class EmbeddedExample {
             out.println("unread: " + inbox.unreadCount());
             inbox.markRead(task.id());
             out.println("unread: " + inbox.unreadCount());
-            stream.awaitEvents(2, Duration.ofSeconds(5)); // the new task and its read, streamed asynchronously
+            stream.awaitEvents(2, Duration.ofSeconds(30)); // the new task and its read, streamed asynchronously
         }
         // README:embed:end
     }

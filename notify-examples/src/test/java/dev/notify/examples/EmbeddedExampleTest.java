@@ -24,7 +24,7 @@ class EmbeddedExampleTest {
         CompletableFuture<Void> run = CompletableFuture.runAsync(() -> EmbeddedExample.run(url, out));
 
         // The stream prints from notify's writer thread while the example goes on with the inbox.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines(bytes))
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(lines(bytes))
                 .contains("stream: notification #1 task_assigned \"New task assigned: Review the Q3 report\""
                         + " (high) {task_id=456}"));
         await().atMost(Duration.ofSeconds(20)).until(run::isDone);

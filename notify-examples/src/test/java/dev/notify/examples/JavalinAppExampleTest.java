@@ -134,11 +134,11 @@ class JavalinAppExampleTest {
                 .build();
         http.sendAsync(stream, HttpResponse.BodyHandlers.ofLines())
                 .thenAccept(response -> response.body().forEach(lines::add));
-        await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("event: connection_established"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> lines.contains("event: connection_established"));
 
         postOrder("{\"customer\":\"ACME\",\"item\":\"Widget\",\"quantity\":3}");
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("event: notification"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> lines.contains("event: notification"));
         String data = lines.get(lines.indexOf("event: notification") + 1);
         assertThat(data).startsWith("data: ");
         JsonNode n = JSON.readTree(data.substring("data: ".length()));
@@ -151,7 +151,7 @@ class JavalinAppExampleTest {
     }
 
     private HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
@@ -160,7 +160,7 @@ class JavalinAppExampleTest {
 
     private HttpResponse<String> postOrder(String json) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/orders"))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json))
                 .build();
