@@ -139,7 +139,7 @@ final class CrashBench {
         kills = a.integer("kills", 3);
         senders = a.integer("senders", 4);
         users = a.integer("users", 20);
-        leaseSeconds = a.integer("lease", 15);
+        leaseSeconds = a.integer("lease", 30);
         pgUrl = a.get("pg-url", System.getenv().getOrDefault("NOTIFY_TEST_PG_URL", DEFAULT_PG_URL));
         serverFlags = Arrays.asList(a.get("server-flags", "-Xmx256m -XX:TieredStopAtLevel=1").trim().split("\\s+"));
         deliveryBound = Duration.ofSeconds(a.integer("delivery-timeout", 180));
@@ -486,7 +486,8 @@ final class CrashBench {
 
     private void awaitUntil(String what, Duration bound, java.util.concurrent.Callable<Boolean> condition) {
         try {
-            Awaitility.await(what).atMost(bound).pollInterval(Duration.ofMillis(200)).until(condition);
+            // Each look reads every message GreenMail holds: once a second, not more.
+            Awaitility.await(what).atMost(bound).pollInterval(Duration.ofSeconds(1)).until(condition);
         } catch (ConditionTimeoutException e) {
             StringBuilder logs = new StringBuilder();
             for (int i = 0; i < nodes; i++) {

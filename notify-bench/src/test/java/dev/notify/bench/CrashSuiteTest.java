@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@link CrashBench#DUPLICATES_PER_CRASH_BOUND}. The larger run is {@code notify-bench crash}.
  */
 class CrashSuiteTest {
-    private static final int LEASE_SECONDS = 15;
+    private static final int LEASE_SECONDS = 30;
 
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     private final PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
