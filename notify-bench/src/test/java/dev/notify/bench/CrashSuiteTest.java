@@ -53,9 +53,9 @@ class CrashSuiteTest {
         all[args.length] = "--lease=" + LEASE_SECONDS;
         CrashBench.Result r = CrashBench.run(new Args(all, 0), out);
         System.out.print(buffer.toString(StandardCharsets.UTF_8));
-        System.out.printf("crash suite %s, %d node(s): duplicates per crash %s (bound %d)%n", r.db(), r.nodes(),
-                r.crashes().stream().map(c -> Integer.toString(c.duplicates())).toList(),
-                CrashBench.DUPLICATES_PER_CRASH_BOUND);
+        System.out.printf("crash suite %s, %d node(s): duplicates per crash %s (bound %d), without a crash %d%n",
+                r.db(), r.nodes(), r.crashes().stream().map(c -> Integer.toString(c.duplicates())).toList(),
+                CrashBench.DUPLICATES_PER_CRASH_BOUND, r.duplicatesWithoutCrash());
         return r;
     }
 
