@@ -86,7 +86,7 @@ public final class Bench {
                   claims  --rows=200000 --batch=1000 --claimers=1,2,4 [--send-rows=5000] [--db=h2|pg|jdbc:...]
                           [--pg-url=jdbc:postgresql://...]
                   crash   --db=h2|pg --notifications=2000 --kills=3 [--nodes=1|2 (pg)] [--senders=4] [--users=20]
-                          [--lease=15] [--pg-url=jdbc:postgresql://...] [--server-flags="-Xmx256m -XX:TieredStopAtLevel=1"]
+                          [--lease=30] [--pg-url=jdbc:postgresql://...] [--server-flags="-Xmx256m -XX:TieredStopAtLevel=1"]
                           [--delivery-timeout=180] [--h2-write-delay=500 (H2's own default; notify's is 0)]
                           kill -9 the server (child JVMs) during sends and deliveries
                   commits --threads=1,4 --seconds=5 [--users=1000]  Notify.send in process on H2, WRITE_DELAY=500 vs 0

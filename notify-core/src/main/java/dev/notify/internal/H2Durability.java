@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * milliseconds (default 500): a commit that returned is held in the JVM's memory until then, so
  * {@code kill -9} loses it. With {@code WRITE_DELAY=0} every commit that changed data writes its
  * chunk to the file (a {@code write} to the operating system) before the commit returns, so a
- * process crash loses nothing committed. The file is not {@code fsync}ed per commit: after a power
- * loss or an operating-system crash, commits still in the OS's page cache may be lost (H2 opens
- * the last complete chunk; the store stays consistent).
+ * process crash loses nothing committed. The file is not {@code fsync}ed per commit (H2 forces it
+ * to disk only on {@code CHECKPOINT SYNC} and on close): after a power loss or an
+ * operating-system crash, commits still in the OS's page cache may be lost.
  */
 public final class H2Durability {
     private static final Logger log = LoggerFactory.getLogger(H2Durability.class);
