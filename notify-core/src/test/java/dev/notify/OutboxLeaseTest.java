@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -184,6 +186,39 @@ class OutboxLeaseTest {
         assertThat(again.delivered).hasSize(7).doesNotContainAnyElementsOf(first.delivered);
         assertThat(counts(a2)).isEqualTo(Map.of(OutboxStatus.DELIVERED, 10L));
         assertThat(other.handed).hasValue(0);
+    }
+
+    @Test
+    void aNodeRestartedOnTheSameDataDirectoryKeepsItsNodeIdAndTakesBackItsRows(@TempDir Path dir)
+            throws InterruptedException {
+        TestClock clock = new TestClock(START);
+        SteppingChannel first = new SteppingChannel();
+        first.freezeAfter = 4;
+        Notify a = db.notifyBuilder().dataDirectory(dir).clock(clock).channel(first).outbox(manual()).build();
+        nodes.add(a);
+        String nodeId = ((OutboxService) a.outbox()).nodeId();
+        assertThat(dir.resolve("node-id")).content().isEqualToIgnoringWhitespace(nodeId);
+        send(a, 10);
+        deliverInBackground(a);
+        first.frozen.await();
+        await().atMost(Duration.ofSeconds(20)).until(() -> counts(a).getOrDefault(OutboxStatus.DELIVERED, 0L) == 4L);
+
+        // While the first process lives, a second one on the same directory is another node.
+        Notify twin = db.notifyBuilder().dataDirectory(dir).clock(clock).channel(new SteppingChannel())
+                .outbox(manual()).build();
+        nodes.add(twin);
+        assertThat(((OutboxService) twin.outbox()).nodeId()).isNotEqualTo(nodeId);
+        assertThat(twin.outbox().deliverDue()).isZero();
+
+        // The first process dies (its outbox stops, its lock on node-id goes) and starts again.
+        ((OutboxService) a.outbox()).close();
+        SteppingChannel again = new SteppingChannel();
+        Notify restarted = db.notifyBuilder().dataDirectory(dir).clock(clock).channel(again).outbox(manual()).build();
+        nodes.add(restarted);
+        assertThat(((OutboxService) restarted.outbox()).nodeId()).isEqualTo(nodeId);
+        assertThat(restarted.outbox().deliverDue()).isEqualTo(6);
+        assertThat(again.delivered).doesNotContainAnyElementsOf(first.delivered);
+        assertThat(counts(restarted)).isEqualTo(Map.of(OutboxStatus.DELIVERED, 10L));
     }
 
     @Test

@@ -32,7 +32,14 @@ final class SmtpSink implements AutoCloseable {
     });
 
     SmtpSink() throws IOException {
-        server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        this(0);
+    }
+
+    /** A sink on a given loopback port (0: any free one), e.g. the port of a sink closed earlier. */
+    SmtpSink(int port) throws IOException {
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
         threads.execute(this::acceptLoop);
     }
 

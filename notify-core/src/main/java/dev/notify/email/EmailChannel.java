@@ -50,7 +50,14 @@ import org.slf4j.LoggerFactory;
  * {@code NOOP} before reuse. If the server drops a connection that had already carried mail, the
  * channel reconnects once and resends the message; if a fresh connection fails (server down,
  * authentication refused, a 421 reply), the rest of the batch is retried later, so an outage
- * costs one connection attempt per batch, not one per message.
+ * costs one connection attempt per batch, not one per message. A server that is down (refused,
+ * dropped or timed-out connection, 421) is reported as {@link DeliveryOutcome.Unavailable}: the
+ * outbox's circuit breaker for this SMTP server ({@link #routes}) then holds the waiting mail
+ * without spending its attempts, and releases it as soon as a probe gets through.
+ *
+ * <p><b>Outcomes as they happen.</b> {@link #deliver(List, OutcomeSink)} reports each message's
+ * outcome as soon as the server has answered it, so a crash re-sends at most the message in
+ * flight on each connection; a re-sent message keeps its {@code Message-ID}.
  *
  * <p><b>Outcomes.</b> A 5xx reply to a message (550 mailbox unavailable, 553 bad address, 501
  * syntax) is permanent: the outbox row goes dead at once, with the server's reply as its reason.

@@ -445,13 +445,14 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 } catch (RuntimeException e) {
                     log.warn("outbox: recording {} outcomes failed; those rows are delivered again when their"
                             + " leases expire", writes.size(), e);
-                }
-                done.lock();
-                try {
-                    writtenCount += writes.size();
-                    written.signalAll();
                 } finally {
-                    done.unlock();
+                    done.lock();
+                    try {
+                        writtenCount += writes.size();
+                        written.signalAll();
+                    } finally {
+                        done.unlock();
+                    }
                 }
             }
         }

@@ -58,7 +58,7 @@ public interface DeliveryChannel extends AutoCloseable {
 
     /**
      * Delivers a batch, typically over one connection. Runs on an outbox worker thread and may
-     * block, within the lease ({@link OutboxSettings#lease()}).
+     * block: the worker renews the batch's leases ({@link OutboxSettings#lease()}) meanwhile.
      *
      * @param batch deliveries due on this channel, at most {@link OutboxSettings#batchSize()}
      * @return exactly one outcome per delivery, in the same order
