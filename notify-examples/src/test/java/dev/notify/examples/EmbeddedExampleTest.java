@@ -24,10 +24,12 @@ class EmbeddedExampleTest {
         CompletableFuture<Void> run = CompletableFuture.runAsync(() -> EmbeddedExample.run(url, out));
 
         // The stream prints from notify's writer thread while the example goes on with the inbox.
+        // Generous bounds: the example first creates and migrates its database, which a loaded
+        // machine can make take many seconds.
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(lines(bytes))
                 .contains("stream: notification #1 task_assigned \"New task assigned: Review the Q3 report\""
                         + " (high) {task_id=456}"));
-        await().atMost(Duration.ofSeconds(20)).until(run::isDone);
+        await().atMost(Duration.ofSeconds(60)).until(run::isDone);
         run.join(); // rethrows what the example threw, if anything
 
         List<String> lines = lines(bytes);
