@@ -669,6 +669,8 @@ public final class Notify implements AutoCloseable {
         /**
          * Connects, migrates the schema and starts the stream hub.
          *
+         * @throws IllegalStateException if more than one channel {@linkplain DeliveryChannel#takesDigests()
+         *                               takes digests}, or both a data source and a JDBC URL were set
          * @throws NotifyException with code {@code store_unavailable} if the database cannot be
          *                         reached or migrated
          */
@@ -678,6 +680,13 @@ public final class Notify implements AutoCloseable {
         }
 
         public Notify build() {
+            List<String> digestChannels = channels.values().stream().filter(DeliveryChannel::takesDigests)
+                    .map(DeliveryChannel::name).toList();
+            if (digestChannels.size() > 1) {
+                // A recipient's digest is one per category and period, sent on one channel.
+                throw new IllegalStateException("at most one channel may take digests but " + digestChannels
+                        + " all do");
+            }
             NotifyWiring.Database db = NotifyWiring.connect(dataSource, jdbcUrl, dataDirectory, poolSize,
                     connectionTimeout, eventBus);
             Notify notify;

@@ -1,6 +1,7 @@
 package dev.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
@@ -144,6 +145,35 @@ class CustomChannelTest {
         assertThat(sms.sent).extracting(d -> d.notification().type() + "/" + d.notification().recipient())
                 .containsExactlyInAnyOrder("welcome/alice", "welcome/bob");
         assertThat(push.delivered).hasSize(4);
+    }
+
+    @Test
+    void atMostOneChannelMayTakeDigests() {
+        DeliveryChannel digestingSms = new DeliveryChannel() {
+            @Override
+            public String name() {
+                return "sms";
+            }
+
+            @Override
+            public boolean takesDigests() {
+                return true;
+            }
+
+            @Override
+            public List<String> destinations(DeliveryTarget target) {
+                return List.of();
+            }
+
+            @Override
+            public List<DeliveryOutcome> deliver(List<Delivery> batch) {
+                return List.of();
+            }
+        };
+
+        assertThatThrownBy(() -> db.notifyBuilder().channel(RecordingChannel.likeEmail()).channel(digestingSms).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("at most one channel may take digests but [email, sms] all do");
     }
 
     @Test

@@ -486,6 +486,21 @@ public final class JdbiNotificationStore {
         }
     }
 
+    /**
+     * Whether a failed transaction only waited too long for a lock (H2's lock timeout, SQLState
+     * {@code HYT00}) or was chosen as a deadlock victim (PostgreSQL {@code 40P01}): it rolled back
+     * and may be run again.
+     */
+    public static boolean isLockConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && ("HYT00".equals(sql.getSQLState())
+                    || "40P01".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static boolean isUniqueViolation(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {

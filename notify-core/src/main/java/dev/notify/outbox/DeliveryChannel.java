@@ -24,7 +24,9 @@ public interface DeliveryChannel extends AutoCloseable {
     /**
      * Whether deliveries on this channel may be folded into a digest, when the recipient asked for
      * a template category as a daily or weekly digest ({@link dev.notify.Preferences#digest}).
-     * Default false: the channel gets each notification on its own. Email says true.
+     * Default false: the channel gets each notification on its own. Email says true. A recipient's
+     * digest of a category and period goes out on one channel, so at most one configured channel
+     * may say true ({@link dev.notify.Notify.Builder#build()} refuses a second).
      */
     default boolean takesDigests() {
         return false;

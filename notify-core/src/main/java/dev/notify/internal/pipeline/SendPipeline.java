@@ -2,6 +2,7 @@ package dev.notify.internal.pipeline;
 
 import dev.notify.EventBus;
 import dev.notify.Notification;
+import dev.notify.NotifyException;
 import dev.notify.Recipient;
 import dev.notify.RecipientDirectory;
 import dev.notify.SendRequest;
@@ -90,7 +91,7 @@ public final class SendPipeline {
         int created = 0;
         for (int from = 0; from < members.size(); from += CHUNK) {
             List<String> chunk = members.subList(from, Math.min(members.size(), from + CHUNK));
-            JdbiNotificationStore.Inserted done = store.transaction(h -> write(h, plan, chunk, data, now));
+            JdbiNotificationStore.Inserted done = writeChunk(plan, chunk, data, now);
             all.putAll(done.byRecipient());
             created += done.created().size();
             publish(done.created());
@@ -132,6 +133,27 @@ public final class SendPipeline {
     public void betweenChunks(Runnable hook) {
         this.betweenChunks = hook;
     }
+
+    /**
+     * One chunk in a transaction of its own. A transaction that waited too long for counters another
+     * send holds (on a busy machine a 1,000-member chunk of a concurrent broadcast can hold them past
+     * H2's 2-s lock timeout) rolled back entirely, so it is run again, up to
+     * {@value #LOCK_ATTEMPTS} times.
+     */
+    private JdbiNotificationStore.Inserted writeChunk(SendPlan plan, List<String> chunk, String data, Instant now) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return store.transaction(h -> write(h, plan, chunk, data, now));
+            } catch (NotifyException e) {
+                if (attempt >= LOCK_ATTEMPTS || !JdbiNotificationStore.isLockConflict(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Attempts of one chunk's transaction when it loses a lock wait. */
+    static final int LOCK_ATTEMPTS = 5;
 
     private JdbiNotificationStore.Inserted write(Handle h, SendPlan plan, List<String> chunk, String data,
                                                  Instant now) {
