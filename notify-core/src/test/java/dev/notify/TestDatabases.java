@@ -59,8 +59,8 @@ final class TestDatabases {
         String problem = pgUnavailable;
         if (problem == null) {
             Properties timeouts = new Properties();
-            timeouts.setProperty("connectTimeout", "3");
-            timeouts.setProperty("loginTimeout", "3");
+            timeouts.setProperty("connectTimeout", "20");
+            timeouts.setProperty("loginTimeout", "20");
             try (Connection c = DriverManager.getConnection(url, timeouts)) {
                 problem = "";
             } catch (SQLException e) {

@@ -64,8 +64,8 @@ final class PushTestDatabase implements AutoCloseable {
 
     private static void requireReachable(String url) {
         Properties timeouts = new Properties();
-        timeouts.setProperty("connectTimeout", "3");
-        timeouts.setProperty("loginTimeout", "3");
+        timeouts.setProperty("connectTimeout", "20");
+        timeouts.setProperty("loginTimeout", "20");
         try (Connection c = DriverManager.getConnection(url, timeouts)) {
             return;
         } catch (SQLException e) {

@@ -63,8 +63,8 @@ final class PgTestSchema implements AutoCloseable {
         String problem = unavailable;
         if (problem == null) {
             Properties timeouts = new Properties();
-            timeouts.setProperty("connectTimeout", "3");
-            timeouts.setProperty("loginTimeout", "3");
+            timeouts.setProperty("connectTimeout", "20");
+            timeouts.setProperty("loginTimeout", "20");
             try (Connection c = DriverManager.getConnection(url, timeouts)) {
                 problem = "";
             } catch (SQLException e) {
