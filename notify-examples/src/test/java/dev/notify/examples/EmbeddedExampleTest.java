@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /** Runs {@link EmbeddedExample} as a user would, against a fresh in-memory H2 database. */
@@ -21,7 +23,11 @@ class EmbeddedExampleTest {
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         String url = "jdbc:h2:mem:embedded-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
 
-        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> EmbeddedExample.run(url, out));
+        // On its own thread: on a 2-core machine the common pool has one thread, which notify's own
+        // asynchronous work would then wait for behind the example.
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> EmbeddedExample.run(url, out), runner);
+        runner.shutdown();
 
         // The stream prints from notify's writer thread while the example goes on with the inbox.
         // Generous bounds: the example first creates and migrates its database, which a loaded
