@@ -117,7 +117,7 @@ public final class StreamTickets {
         } catch (NotifyException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw dev.notify.internal.StoreFailures.of("storing the stream ticket", e);
+            throw StoreFailures.of("storing the stream ticket", e);
         }
         return ticket;
     }
@@ -152,7 +152,7 @@ public final class StreamTickets {
                 return deleted == 1 ? found : Optional.<Ticket>empty();
             });
         } catch (RuntimeException e) {
-            throw dev.notify.internal.StoreFailures.of("reading the stream ticket", e);
+            throw StoreFailures.of("reading the stream ticket", e);
         }
     }
 

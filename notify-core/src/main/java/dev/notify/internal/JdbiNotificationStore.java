@@ -4,6 +4,7 @@ import dev.notify.InboxQuery;
 import dev.notify.Notification;
 import dev.notify.NotFoundException;
 import dev.notify.NotifyException;
+import dev.notify.StoreFailures;
 import dev.notify.Page;
 import dev.notify.Priority;
 import dev.notify.SendRequest;

@@ -310,7 +310,7 @@ public final class PushSubscriptionStore {
     }
 
     private static NotifyException failure(JdbiException e) {
-        return dev.notify.internal.StoreFailures.of("push subscription store", e);
+        return dev.notify.StoreFailures.of("push subscription store", e);
     }
 
     private static boolean isUniqueViolation(Throwable e) {

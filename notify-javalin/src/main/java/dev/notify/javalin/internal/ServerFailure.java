@@ -1,7 +1,7 @@
 package dev.notify.javalin.internal;
 
 import dev.notify.NotifyException;
-import dev.notify.internal.StoreFailures;
+import dev.notify.StoreFailures;
 import dev.notify.javalin.ApiError;
 import java.util.LinkedHashMap;
 import java.util.Map;

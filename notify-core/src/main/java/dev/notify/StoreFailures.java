@@ -1,6 +1,5 @@
-package dev.notify.internal;
+package dev.notify;
 
-import dev.notify.NotifyException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
