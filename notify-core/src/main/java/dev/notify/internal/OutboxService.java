@@ -42,7 +42,10 @@ public final class OutboxService implements Outbox, AutoCloseable {
     private final Condition wakeUp = lock.newCondition();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
+    /** Set by {@link #drain}: workers finish what they are delivering and give back the rest. */
+    private volatile boolean draining;
     private boolean signalled;
+    private volatile Metrics metrics = Metrics.NONE;
 
     /**
      * Decides, when a row comes due, whether it should still go out.
@@ -94,6 +97,11 @@ public final class OutboxService implements Outbox, AutoCloseable {
             workers.add(t);
             t.start();
         }
+    }
+
+    /** Where outcomes and channel times are reported; default {@link Metrics#NONE}. */
+    public void metrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     public boolean hasChannels() {
@@ -163,19 +171,30 @@ public final class OutboxService implements Outbox, AutoCloseable {
             if (decision.dropReason() != null) {
                 log.debug("{} delivery {} dropped: {}", d.channel(), d.outboxId(), decision.dropReason());
                 store.closed(d.outboxId(), owner, decision.dropReason(), clock.instant());
+                metrics.delivery(d.channel(), "dropped");
                 continue;
             }
             d = decision.delivery();
             byChannel.computeIfAbsent(d.channel(), ch -> new ArrayList<>()).add(d);
         }
-        byChannel.forEach((name, deliveries) -> deliver(channels.get(name), deliveries, owner));
+        byChannel.forEach((name, deliveries) -> {
+            if (draining) {
+                // Shutting down: what no channel has started on goes back at once, for any node to take.
+                int released = store.release(owner, deliveries.stream().map(Delivery::outboxId).toList());
+                log.info("released {} {} deliveries on shutdown", released, name);
+                return;
+            }
+            deliver(channels.get(name), deliveries, owner);
+        });
         return batch.size();
     }
 
     private void deliver(DeliveryChannel channel, List<Delivery> deliveries, String owner) {
         List<DeliveryOutcome> outcomes;
+        long started = System.nanoTime();
         try {
             outcomes = channel.deliver(List.copyOf(deliveries));
+            metrics.channelTime(channel.name(), System.nanoTime() - started);
             if (outcomes == null || outcomes.size() != deliveries.size()) {
                 throw new IllegalStateException("channel " + channel.name() + " returned "
                         + (outcomes == null ? "null" : outcomes.size() + " outcomes") + " for " + deliveries.size()
@@ -198,26 +217,34 @@ public final class OutboxService implements Outbox, AutoCloseable {
     private void record(Delivery d, DeliveryOutcome outcome, String owner) {
         Instant now = clock.instant();
         boolean recorded;
+        String counted;
         if (outcome instanceof DeliveryOutcome.Delivered) {
+            counted = "delivered";
             recorded = store.delivered(d.outboxId(), owner, now);
         } else if (outcome instanceof DeliveryOutcome.Failed f) {
             log.warn("{} delivery {} to {} failed for good: {}", d.channel(), d.outboxId(), d.notification().recipient(),
                     f.reason());
+            counted = "dead";
             recorded = store.dead(d.outboxId(), owner, f.reason(), now);
         } else if (outcome instanceof DeliveryOutcome.Gone g) {
+            counted = "gone";
             recorded = store.closed(d.outboxId(), owner, g.reason(), now);
         } else {
             DeliveryOutcome.Retry r = (DeliveryOutcome.Retry) outcome;
             if (settings.retry().allowsAnotherAfter(d.attempt())) {
                 Duration wait = r.after() != null ? r.after() : settings.retry().delayAfter(d.attempt());
+                counted = "retry";
                 recorded = store.retryAt(d.outboxId(), owner, r.reason(), now.plus(wait), now);
             } else {
                 String reason = r.reason() + " (gave up after " + d.attempt() + " attempts)";
                 log.warn("{} delivery {} is dead: {}", d.channel(), d.outboxId(), reason);
+                counted = "dead";
                 recorded = store.dead(d.outboxId(), owner, reason, now);
             }
         }
-        if (!recorded) {
+        if (recorded) {
+            metrics.delivery(d.channel(), counted);
+        } else {
             log.warn("{} delivery {}: lease expired before the outcome was recorded; another worker owns it now",
                     d.channel(), d.outboxId());
         }
@@ -257,8 +284,35 @@ public final class OutboxService implements Outbox, AutoCloseable {
         return store.deleteFinishedBefore(now.minus(settings.deliveredRetention()), now.minus(settings.deadRetention()));
     }
 
+    /**
+     * Stops the workers for a shutdown: no new claims; a batch a channel is delivering is finished
+     * and recorded; the rest of a claimed batch is released at once, so another node takes it
+     * without waiting for the lease to expire. Waits up to {@code timeout} for the workers.
+     *
+     * @return true if every worker stopped within {@code timeout}
+     */
+    public boolean drain(Duration timeout) {
+        draining = true;
+        running = false;
+        wake();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : workers) {
+            try {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    t.join(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return workers.stream().noneMatch(Thread::isAlive);
+    }
+
     @Override
     public void close() {
+        draining = true;
         running = false;
         wake();
         for (Thread t : workers) {

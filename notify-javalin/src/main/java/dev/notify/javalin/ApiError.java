@@ -12,6 +12,7 @@ public enum ApiError {
     NOT_FOUND(404, "no such notification"),
     PAYLOAD_TOO_LARGE(413, "the body is larger than the server accepts"),
     UNSUPPORTED_MEDIA_TYPE(415, "send the body as application/json"),
+    RATE_LIMITED(429, "too many requests; retry after the number of seconds in Retry-After"),
     STORE_UNAVAILABLE(503, "the database is unavailable; retry later"),
     INTERNAL(500, "unexpected server error");
 

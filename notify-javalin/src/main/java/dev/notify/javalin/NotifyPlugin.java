@@ -3,6 +3,7 @@ package dev.notify.javalin;
 import dev.notify.javalin.internal.AdminApi;
 import dev.notify.javalin.internal.Cors;
 import dev.notify.javalin.internal.NotificationsApi;
+import dev.notify.javalin.internal.OpsApi;
 import dev.notify.javalin.internal.PushApi;
 import dev.notify.javalin.internal.PublisherApi;
 import dev.notify.javalin.internal.SettingsApi;
@@ -41,12 +42,26 @@ import java.util.function.Consumer;
  * {@code publish}): {@code GET|PUT|DELETE /{user_id}}; under {@link NotifyPluginConfig#templatesPath} (scope
  * {@code publish}): {@code GET /} and {@code GET /{name}/preview?locale=}; under
  * {@link NotifyPluginConfig#topicsPath} (scope {@code publish}): {@code GET /{topic}/members},
- * {@code PUT|DELETE /{topic}/members/{user_id}}; and {@code GET /health}.
+ * {@code PUT|DELETE /{topic}/members/{user_id}}; {@code GET /health}, {@code GET /health/live},
+ * {@code GET /health/ready}; {@code GET /metrics} (scope {@code admin}, when
+ * {@link NotifyPluginConfig#prometheus} is set); and the admin page at {@link NotifyPluginConfig#adminPagePath}.
+ *
+ * <p>Requests are rate limited as {@link NotifyPluginConfig#limits} says.
  */
 public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
 
     public NotifyPlugin(Consumer<NotifyPluginConfig> userConfig) {
         super(userConfig, new NotifyPluginConfig());
+    }
+
+    /**
+     * The first step of a graceful shutdown: new SSE streams and WebSocket connections are refused
+     * from now on (503, code {@code shutting_down}, {@code Retry-After: 1}); open ones keep going
+     * until {@link dev.notify.Notify#close()} sends SSE streams a last {@code shutdown} event with
+     * a {@code retry:} hint and WebSocket clients a 1001 (going away) close.
+     */
+    public void stopAcceptingStreams() {
+        dev.notify.javalin.internal.Shutdown.begin(pluginConfig);
     }
 
     @Override
@@ -55,6 +70,7 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         // One ticket store for SSE and WebSocket: a ticket works once, on either.
         StreamTickets tickets = new StreamTickets(pluginConfig.notify, pluginConfig.effectiveClock(), pluginConfig.ticketTtl);
         new Cors(pluginConfig).mount(state.routes);
+        new OpsApi(pluginConfig).mount(state.routes);
         // Admin and settings routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
         new AdminApi(pluginConfig).mount(state.routes);
         new SettingsApi(pluginConfig).mount(state.routes);

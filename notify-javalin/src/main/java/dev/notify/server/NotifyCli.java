@@ -80,8 +80,9 @@ public final class NotifyCli implements Callable<Integer> {
             }
             NotifyServer server = NotifyServer.start(config, parent.env, System.out);
             CountDownLatch stopped = new CountDownLatch(1);
+            // SIGTERM and SIGINT run shutdown hooks: drain within NOTIFY_SHUTDOWN_SECONDS, then exit.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
+                server.shutdown();
                 stopped.countDown();
             }, "notify-shutdown"));
             stopped.await();

@@ -5,7 +5,18 @@ import dev.notify.Notify;
 import dev.notify.javalin.JwtAuthenticator;
 import dev.notify.javalin.NotifyPlugin;
 import dev.notify.template.TemplateRegistry;
+import dev.notify.javalin.internal.OpsApi;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,11 +34,20 @@ public final class NotifyServer implements AutoCloseable {
     private final Notify notify;
     private final Javalin app;
     private final JwtAuthenticator authenticator;
+    private final NotifyPlugin plugin;
+    private final Javalin management;
+    private final OpsSettings ops;
+    private final PrometheusMeterRegistry registry;
 
-    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator) {
+    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator, NotifyPlugin plugin,
+                         Javalin management, OpsSettings ops, PrometheusMeterRegistry registry) {
         this.notify = notify;
         this.app = app;
         this.authenticator = authenticator;
+        this.plugin = plugin;
+        this.management = management;
+        this.ops = ops;
+        this.registry = registry;
     }
 
     /** Entry point of the fat jar: see {@link NotifyCli}. */
@@ -57,11 +77,19 @@ public final class NotifyServer implements AutoCloseable {
      * @throws IllegalArgumentException if a channel setting is malformed; the message names the variable
      */
     public static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out) {
+        OpsSettings ops = OpsSettings.fromEnvironment(env);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
         String jwtSecret = config.resolveJwtSecret();
         JwtAuthenticator authenticator = JwtAuthenticator.hs256(jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
-                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
+                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout()).meterRegistry(registry);
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }
@@ -79,6 +107,8 @@ public final class NotifyServer implements AutoCloseable {
         // SSE stream is never cut between two keep-alives.
         long idleTimeoutMs = config.heartbeat().multipliedBy(2).plus(Duration.ofSeconds(10)).toMillis();
         Javalin app;
+        NotifyPlugin[] mounted = new NotifyPlugin[1];
+        Javalin management = null;
         try {
             app = Javalin.create(javalin -> {
                 javalin.startup.showJavalinBanner = false;
@@ -87,6 +117,7 @@ public final class NotifyServer implements AutoCloseable {
                 QueuedThreadPool threads = new QueuedThreadPool(config.httpMaxThreads(),
                         Math.min(8, config.httpMaxThreads()), 60_000);
                 threads.setName("notify-http");
+                new JettyServerThreadPoolMetrics(threads, Tags.empty()).bindTo(registry);
                 javalin.jetty.threadPool = threads;
                 javalin.jetty.addConnector((server, http) -> {
                     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
@@ -95,20 +126,25 @@ public final class NotifyServer implements AutoCloseable {
                     connector.setIdleTimeout(idleTimeoutMs);
                     return connector;
                 });
-                javalin.registerPlugin(new NotifyPlugin(plugin -> {
+                javalin.registerPlugin(mounted[0] = new NotifyPlugin(plugin -> {
                     plugin.notify = notify;
                     plugin.authenticator = authenticator;
                     plugin.heartbeat = config.heartbeat();
                     plugin.wsPing = config.wsPing();
                     plugin.unsubscribeTokens = channels.unsubscribeTokens();
                     plugin.corsOrigins = channels.corsOrigins();
+                    plugin.limits = ops.limits();
+                    plugin.prometheus = ops.managementPort() == null ? registry : null;
                 }));
             }).start();
+            if (ops.managementPort() != null) {
+                management = startManagement(config.host(), ops.managementPort(), notify, registry);
+            }
         } catch (RuntimeException e) {
             notify.close();
             throw e;
         }
-        NotifyServer server = new NotifyServer(notify, app, authenticator);
+        NotifyServer server = new NotifyServer(notify, app, authenticator, mounted[0], management, ops, registry);
         String host = config.host() == null ? "localhost" : config.host();
         out.println("notify listening on http://" + host + ":" + app.port());
         out.println("  database: " + notify.databaseDescription() + ", pool of " + config.dbPoolSize());
@@ -124,8 +160,62 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
         out.println("  get one:  java -jar notify-server.jar token --user alice");
+        out.println("  metrics:  " + (management != null
+                ? "http://" + host + ":" + management.port() + "/metrics (management port, no token)"
+                : "/metrics with an admin token") + "; health at /health/live and /health/ready");
+        out.println("  limits:   " + ops.limits());
+        out.println("  shutdown: SIGTERM/SIGINT drain within " + ops.shutdown().toSeconds() + " s");
         out.flush();
         return server;
+    }
+
+    /**
+     * The management port's Javalin: {@code /metrics} without a token and the health endpoints,
+     * for a port that only the monitoring network reaches.
+     */
+    private static Javalin startManagement(String host, int port, Notify notify, PrometheusMeterRegistry registry) {
+        return Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(host);
+                connector.setPort(port);
+                return connector;
+            });
+            javalin.routes.get("/metrics", ctx -> OpsApi.scrape(ctx, registry));
+            javalin.routes.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "live")));
+            javalin.routes.get("/health/ready", ctx -> OpsApi.ready(ctx, notify));
+        }).start();
+    }
+
+    /** The management port, if {@code NOTIFY_MANAGEMENT_PORT} is set. */
+    public java.util.OptionalInt managementPort() {
+        return management == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(management.port());
+    }
+
+    /** The registry every meter of this server is on. */
+    public PrometheusMeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    /**
+     * What SIGTERM and SIGINT run: refuses new streams, sends open SSE streams a last event with a
+     * {@code retry:} hint and WebSocket clients a 1001 close, lets the outbox workers finish the
+     * batch a channel is delivering and release the rest of their claims (so another node delivers
+     * them at once), then closes the database and stops HTTP. Bounded by
+     * {@code NOTIFY_SHUTDOWN_SECONDS}: past it, what is still running is cut off (claimed rows
+     * then wait for their lease to expire).
+     *
+     * @return true if everything stopped within the bound
+     */
+    public boolean shutdown() {
+        long deadline = System.nanoTime() + ops.shutdown().toNanos();
+        plugin.stopAcceptingStreams();
+        // Streams first: their clients reconnect to other nodes while this one drains its outbox.
+        notify.closeAllStreams();
+        boolean drained = notify.drainOutbox(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        close();
+        return drained && System.nanoTime() <= deadline;
     }
 
     /** The bound HTTP port. */
@@ -151,6 +241,10 @@ public final class NotifyServer implements AutoCloseable {
             notify.close();
         } finally {
             app.stop();
+            if (management != null) {
+                management.stop();
+            }
+            registry.close();
         }
     }
 }
