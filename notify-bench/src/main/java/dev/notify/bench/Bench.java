@@ -33,6 +33,7 @@ public final class Bench {
             case "store" -> StoreBench.run(a, out);
             case "broadcast" -> BroadcastBench.run(a, out);
             case "claims" -> ClaimBench.run(a, out);
+            case "ops" -> OpsBench.run(a, out);
             case "idle-client" -> IdleBench.client(a, out);
             case "server" -> server(a, out);
             default -> {
@@ -81,6 +82,7 @@ public final class Bench {
                           [--url=... --server-pid=P] [--heartbeat=30] [--pool=10] [--secret=...]
                   claims  --rows=200000 --batch=1000 --claimers=1,2,4 [--send-rows=5000] [--db=h2|pg|jdbc:...]
                           [--pg-url=jdbc:postgresql://...]
+                  ops     --clients=8 --seconds=10 --warmup=5 --rounds=3   sends/s with metrics and rate limits on/off
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]
                           a server for e2e --url=...
                   idle-client  (started by idle) --count=100 --offset=0 --url=... --kind=sse|ws --source=127.0.0.1 [--secret=...]

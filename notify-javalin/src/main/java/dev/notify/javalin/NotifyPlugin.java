@@ -64,6 +64,23 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         dev.notify.javalin.internal.Shutdown.begin(pluginConfig);
     }
 
+    /**
+     * A graceful shutdown of this node's notify work, bounded by {@code bound}: new streams are
+     * refused ({@link #stopAcceptingStreams()}); open SSE streams get a last {@code shutdown}
+     * event after a {@code retry:} hint and WebSockets a 1001 close, so their clients reconnect to
+     * another node at once; then the outbox workers finish the batch a channel is delivering and
+     * release the rest of their claims, which another node can take without waiting for the
+     * lease. The caller then closes {@link NotifyPluginConfig#notify} and stops HTTP.
+     *
+     * @return true if the outbox workers stopped within {@code bound}
+     */
+    public boolean shutdown(java.time.Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        stopAcceptingStreams();
+        pluginConfig.notify.closeAllStreams();
+        return pluginConfig.notify.drainOutbox(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
     @Override
     public void onStart(JavalinState state) {
         pluginConfig.validate();
@@ -73,6 +90,7 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         new OpsApi(pluginConfig).mount(state.routes);
         // Admin and settings routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
         new AdminApi(pluginConfig).mount(state.routes);
+        new dev.notify.javalin.internal.AdminPage(pluginConfig).mount(state.routes);
         new SettingsApi(pluginConfig).mount(state.routes);
         new PushApi(pluginConfig).mount(state.routes);
         new PublisherApi(pluginConfig).mount(state.routes);

@@ -78,18 +78,23 @@ public final class NotifyServer implements AutoCloseable {
      */
     public static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out) {
         OpsSettings ops = OpsSettings.fromEnvironment(env);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
+        PrometheusMeterRegistry registry = ops.metrics() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+        if (registry != null) {
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmGcMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ClassLoaderMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+        }
         String jwtSecret = config.resolveJwtSecret();
         JwtAuthenticator authenticator = JwtAuthenticator.hs256(jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
         Notify.Builder builder = Notify.builder().heartbeat(config.heartbeat()).dataDirectory(config.dataDirectory())
-                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout()).meterRegistry(registry);
+                .poolSize(config.dbPoolSize()).connectionTimeout(config.dbConnectionTimeout());
+        if (registry != null) {
+            builder.meterRegistry(registry);
+        }
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }
@@ -117,7 +122,9 @@ public final class NotifyServer implements AutoCloseable {
                 QueuedThreadPool threads = new QueuedThreadPool(config.httpMaxThreads(),
                         Math.min(8, config.httpMaxThreads()), 60_000);
                 threads.setName("notify-http");
-                new JettyServerThreadPoolMetrics(threads, Tags.empty()).bindTo(registry);
+                if (registry != null) {
+                    new JettyServerThreadPoolMetrics(threads, Tags.empty()).bindTo(registry);
+                }
                 javalin.jetty.threadPool = threads;
                 javalin.jetty.addConnector((server, http) -> {
                     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
@@ -137,7 +144,7 @@ public final class NotifyServer implements AutoCloseable {
                     plugin.prometheus = ops.managementPort() == null ? registry : null;
                 }));
             }).start();
-            if (ops.managementPort() != null) {
+            if (ops.managementPort() != null && registry != null) {
                 management = startManagement(config.host(), ops.managementPort(), notify, registry);
             }
         } catch (RuntimeException e) {
@@ -160,7 +167,7 @@ public final class NotifyServer implements AutoCloseable {
         out.println("  tokens:   signed with " + (config.jwtSecret() != null ? "NOTIFY_JWT_SECRET"
                 : config.dataDirectory().resolve(ServerConfig.SECRET_FILE).toAbsolutePath() + " (generated)"));
         out.println("  get one:  java -jar notify-server.jar token --user alice");
-        out.println("  metrics:  " + (management != null
+        out.println("  metrics:  " + (registry == null ? "off (NOTIFY_METRICS=off)" : management != null
                 ? "http://" + host + ":" + management.port() + "/metrics (management port, no token)"
                 : "/metrics with an admin token") + "; health at /health/live and /health/ready");
         out.println("  limits:   " + ops.limits());
@@ -193,9 +200,9 @@ public final class NotifyServer implements AutoCloseable {
         return management == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(management.port());
     }
 
-    /** The registry every meter of this server is on. */
-    public PrometheusMeterRegistry meterRegistry() {
-        return registry;
+    /** The registry every meter of this server is on; empty with {@code NOTIFY_METRICS=off}. */
+    public java.util.Optional<PrometheusMeterRegistry> meterRegistry() {
+        return java.util.Optional.ofNullable(registry);
     }
 
     /**
@@ -210,10 +217,7 @@ public final class NotifyServer implements AutoCloseable {
      */
     public boolean shutdown() {
         long deadline = System.nanoTime() + ops.shutdown().toNanos();
-        plugin.stopAcceptingStreams();
-        // Streams first: their clients reconnect to other nodes while this one drains its outbox.
-        notify.closeAllStreams();
-        boolean drained = notify.drainOutbox(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        boolean drained = plugin.shutdown(ops.shutdown());
         close();
         return drained && System.nanoTime() <= deadline;
     }
@@ -244,7 +248,9 @@ public final class NotifyServer implements AutoCloseable {
             if (management != null) {
                 management.stop();
             }
-            registry.close();
+            if (registry != null) {
+                registry.close();
+            }
         }
     }
 }

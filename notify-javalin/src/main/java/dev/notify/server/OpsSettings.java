@@ -13,14 +13,17 @@ import java.util.Map;
  *       port to {@code admin} tokens only</li>
  *   <li>{@code NOTIFY_SHUTDOWN_SECONDS} — the bound of a graceful shutdown, default
  *       {@value #DEFAULT_SHUTDOWN_SECONDS}</li>
+ *   <li>{@code NOTIFY_METRICS} — {@code on} (default) or {@code off}: no meters at all, no
+ *       {@code /metrics}</li>
  *   <li>{@code NOTIFY_LIMIT_*} — see {@link RateLimits#fromEnvironment}</li>
  * </ul>
  *
  * @param managementPort the management port, or null for none
  * @param shutdown       how long a graceful shutdown may take
  * @param limits         request rate limits
+ * @param metrics        whether meters are recorded and served
  */
-public record OpsSettings(Integer managementPort, Duration shutdown, RateLimits limits) {
+public record OpsSettings(Integer managementPort, Duration shutdown, RateLimits limits, boolean metrics) {
     /** Default of {@code NOTIFY_SHUTDOWN_SECONDS}. */
     public static final int DEFAULT_SHUTDOWN_SECONDS = 10;
 
@@ -36,7 +39,16 @@ public record OpsSettings(Integer managementPort, Duration shutdown, RateLimits 
         if (raw != null && !raw.isBlank()) {
             seconds = parse("NOTIFY_SHUTDOWN_SECONDS", raw, 1, 3600, "a whole number of seconds 1-3600");
         }
-        return new OpsSettings(port, Duration.ofSeconds(seconds), RateLimits.fromEnvironment(env));
+        boolean metrics = true;
+        raw = env.get("NOTIFY_METRICS");
+        if (raw != null && !raw.isBlank()) {
+            if (raw.strip().equalsIgnoreCase("off")) {
+                metrics = false;
+            } else if (!raw.strip().equalsIgnoreCase("on")) {
+                throw new IllegalArgumentException("NOTIFY_METRICS must be on or off but was '" + raw + "'");
+            }
+        }
+        return new OpsSettings(port, Duration.ofSeconds(seconds), RateLimits.fromEnvironment(env), metrics);
     }
 
     private static int parse(String name, String raw, int min, int max, String expected) {
