@@ -111,7 +111,7 @@ class AdminPageBrowserTest {
         EmailChannel email = EmailChannel.builder(SmtpSettings.builder().host("127.0.0.1").port(smtpPort)
                 .from("noreply@shop.example").build()).build();
         TemplateRegistry templates = TemplateRegistry.builder()
-                .template(Template.builder("order_shipped").type("order_shipped")
+                .template(Template.builder("order_shipped").type("order_shipped").defaultLocale(Locale.ENGLISH)
                         .locale(Locale.ENGLISH, Template.Parts.of("Order {{order}} shipped", "On its way"))
                         .locale(Locale.FRENCH, Template.Parts.of("Commande {{order}} expédiée", "En route"))
                         .build())

@@ -87,8 +87,12 @@ class MetricsEndpointTest {
         assertThat(after.counter("notify_deliveries_total", "channel", "email", "outcome", "delivered")).isEqualTo(3);
         assertThat(after.counter("notify_deliveries_total", "channel", "email", "outcome", "retry")).isEqualTo(1);
         assertThat(after.counter("notify_deliveries_total", "channel", "email", "outcome", "dead")).isEqualTo(1);
-        assertThat(after.gauge("notify_outbox_dead_rows", "channel", "email")).isEqualTo(1);
-        assertThat(after.gauge("notify_outbox_pending_rows", "channel", "email")).isEqualTo(1);
+        // The outbox gauges read a snapshot taken at most once a second.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+            PrometheusScrape now = scrape();
+            assertThat(now.gauge("notify_outbox_dead_rows", "channel", "email")).isEqualTo(1);
+            assertThat(now.gauge("notify_outbox_pending_rows", "channel", "email")).isEqualTo(1);
+        });
         assertThat(after.count("notify_send_duration_seconds") - before.count("notify_send_duration_seconds")).isEqualTo(4);
         assertThat(after.count("notify_channel_duration_seconds", "channel", "email")).isEqualTo(1);
         assertThat(after.count("notify_store_query_seconds")).isGreaterThan(before.count("notify_store_query_seconds"));

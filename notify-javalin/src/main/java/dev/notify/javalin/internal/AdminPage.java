@@ -97,7 +97,10 @@ public final class AdminPage {
                 }
             }
         }
-        Http.json(ctx, 200, Map.of("channel", channel, "retried", retried));
+        var body = new LinkedHashMap<String, Object>();
+        body.put("channel", channel);
+        body.put("retried", retried);
+        Http.json(ctx, 200, body);
     }
 
     private void recipient(Context ctx) {
