@@ -122,7 +122,29 @@ class GracefulShutdownTest {
                 for (SseTestClient s : streams) {
                     s.next("connection_established", Duration.ofSeconds(10));
                 }
-                assertThat(a.openStreamCount()).isEqualTo(STREAMS);
+                // And one WebSocket, which must be closed with 1001 (going away).
+                CompletableFuture<Integer> wsClosed = new CompletableFuture<>();
+                CompletableFuture<Void> wsGreeted = new CompletableFuture<>();
+                java.net.http.WebSocket ws = http.newWebSocketBuilder().buildAsync(java.net.URI.create("ws://localhost:"
+                        + appA.port() + "/ws/notifications?token=" + jwt.issue("ws-user", Set.of(), Duration.ofHours(1))),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                                                                   CharSequence data, boolean last) {
+                                wsGreeted.complete(null);
+                                w.request(1);
+                                return null;
+                            }
+
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket w, int code,
+                                                                                    String reason) {
+                                wsClosed.complete(code);
+                                return null;
+                            }
+                        }).join();
+                wsGreeted.get(10, TimeUnit.SECONDS);
+                assertThat(a.openStreamCount()).isEqualTo(STREAMS + 1);
 
                 // A claims everything in one batch: SENDS email rows and SENDS push rows; email goes first.
                 // One transaction: the worker wakes once, after all of them are committed.
@@ -148,6 +170,7 @@ class GracefulShutdownTest {
                     s.ended.get(10, TimeUnit.SECONDS);
                     assertThat(s.retries).hasSize(2).containsOnly("3000"); // the greeting's and the last one
                 }
+                assertThat(wsClosed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
                 assertThat(a.openStreamCount()).isZero();
                 // New streams are refused while A drains.
                 assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
