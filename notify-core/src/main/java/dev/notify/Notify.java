@@ -679,6 +679,14 @@ public final class Notify implements AutoCloseable {
         return outbox.drain(timeout);
     }
 
+    /**
+     * The first step of {@link #drainOutbox}, without waiting: the outbox workers claim nothing
+     * more, and what they have claimed but not started goes back at once.
+     */
+    public void stopOutbox() {
+        outbox.stopClaiming();
+    }
+
     /** Closes open streams, the event bus, and the connection pool notify created (if any). */
     @Override
     public void close() {

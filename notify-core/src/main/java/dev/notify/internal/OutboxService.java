@@ -284,6 +284,13 @@ public final class OutboxService implements Outbox, AutoCloseable {
         return store.deleteFinishedBefore(now.minus(settings.deliveredRetention()), now.minus(settings.deadRetention()));
     }
 
+    /** The first step of {@link #drain}, without waiting: no new claims, the rest of a batch goes back. */
+    public void stopClaiming() {
+        draining = true;
+        running = false;
+        wake();
+    }
+
     /**
      * Stops the workers for a shutdown: no new claims; a batch a channel is delivering is finished
      * and recorded; the rest of a claimed batch is released at once, so another node takes it
@@ -292,9 +299,7 @@ public final class OutboxService implements Outbox, AutoCloseable {
      * @return true if every worker stopped within {@code timeout}
      */
     public boolean drain(Duration timeout) {
-        draining = true;
-        running = false;
-        wake();
+        stopClaiming();
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Thread t : workers) {
             try {

@@ -77,6 +77,8 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
     public boolean shutdown(java.time.Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         stopAcceptingStreams();
+        // Claims stop before the streams close, so no batch starts while the clients move away.
+        pluginConfig.notify.stopOutbox();
         pluginConfig.notify.closeAllStreams();
         return pluginConfig.notify.drainOutbox(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
