@@ -74,6 +74,8 @@ public final class Notify implements AutoCloseable {
     public static final int DEFAULT_POOL_SIZE = 10;
     /** How long a caller waits for a pooled connection (or a new one) before failing: 30 s, HikariCP's default. */
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a due outbox row may wait before the health check calls the outbox stuck: 10 minutes. */
+    public static final Duration DEFAULT_OUTBOX_STUCK_AFTER = Duration.ofMinutes(10);
 
     private final JdbiNotificationStore store;
     private final StreamHub hub;
@@ -91,6 +93,11 @@ public final class Notify implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final OutboxSettings outboxSettings;
     private final SendPipeline pipeline;
+    private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private final dev.notify.internal.Metrics metrics;
+    private final DataSource dataSource;
+    private final Duration outboxStuckAfter;
+    private final OutboxStore outboxStore;
 
     private Notify(Builder b, NotifyWiring.Database db) {
         DataSource dataSource = db.dataSource();
@@ -99,8 +106,14 @@ public final class Notify implements AutoCloseable {
         this.databaseDescription = db.description();
         this.ownedDataSource = db.owned();
         this.outboxSettings = b.outboxSettings;
+        this.dataSource = dataSource;
+        this.meterRegistry = b.meterRegistry;
+        this.outboxStuckAfter = b.outboxStuckAfter;
         JdbiNotificationStore.migrate(dataSource);
         this.store = new JdbiNotificationStore(dataSource);
+        dev.notify.internal.MicrometerMetrics micrometer = meterRegistry == null ? null
+                : new dev.notify.internal.MicrometerMetrics(meterRegistry);
+        this.metrics = micrometer != null ? micrometer : dev.notify.internal.Metrics.NONE;
         this.profiles = new JdbiRecipientProfiles(store.jdbi(), clock);
         RecipientDirectory directory = b.directory != null ? b.directory : profiles;
         this.preferences = new JdbiPreferences(store.jdbi(), clock);
@@ -112,7 +125,7 @@ public final class Notify implements AutoCloseable {
         for (DeliveryChannel channel : channels.values()) {
             channel.start(new ChannelContext(dataSource, clock));
         }
-        OutboxStore outboxStore = new OutboxStore(store.jdbi());
+        this.outboxStore = new OutboxStore(store.jdbi());
         this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock,
                 new DeliveryDecider(outboxStore, digests, preferences, directory, templates),
                 dev.notify.internal.NodeIdentity.choose(outboxSettings.nodeId(), b.nodeDirectory()));
@@ -121,6 +134,17 @@ public final class Notify implements AutoCloseable {
         this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads,
                 b.maxStreamsPerRecipient, b.maxOpenStreams > 0 ? b.maxOpenStreams : defaultMaxOpenStreams(),
                 b.maxStreamDuration);
+        if (micrometer != null) {
+            micrometer.bindStore(store.jdbi());
+            micrometer.bindOutbox(outboxStore, channels.keySet(), clock);
+            micrometer.bindStreams(hub);
+            hub.metrics(micrometer);
+            outbox.metrics(micrometer);
+            pipeline.metrics(micrometer);
+            if (bus instanceof PostgresEventBus pg) {
+                pg.onEchoLag(micrometer::busLag);
+            }
+        }
         bus.subscribe(hub::onEvent);
         outbox.start();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -179,7 +203,13 @@ public final class Notify implements AutoCloseable {
      *                                 topic, earlier chunks stay stored, as said above)
      */
     public SendResult send(SendRequest request) {
-        return pipeline.send(Objects.requireNonNull(request, "request"));
+        Objects.requireNonNull(request, "request");
+        long started = metrics.enabled() ? System.nanoTime() : 0;
+        SendResult result = pipeline.send(request);
+        if (started != 0) {
+            metrics.sendTime(System.nanoTime() - started);
+        }
+        return result;
     }
 
     /**
@@ -405,6 +435,17 @@ public final class Notify implements AutoCloseable {
                 DEFAULT_RESERVED_FILE_DESCRIPTORS);
     }
 
+    /**
+     * Closes every open real-time connection on this node with the reason
+     * {@code "server shutting down"}: SSE streams get a last {@code shutdown} event with a
+     * {@code retry:} hint, WebSockets a 1001 close.
+     *
+     * @return how many were closed
+     */
+    public int closeAllStreams() {
+        return hub.closeEverything("server shutting down");
+    }
+
     /** Open real-time connections on this node, all recipients. */
     public int openStreamCount() {
         return hub.openConnections();
@@ -418,6 +459,70 @@ public final class Notify implements AutoCloseable {
     /** Which database this instance uses, without credentials, for start-up messages. */
     public String databaseDescription() {
         return databaseDescription;
+    }
+
+    /** The registry given to {@link Builder#meterRegistry}, if any; the server adds its own meters to it. */
+    public Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry() {
+        return Optional.ofNullable(meterRegistry);
+    }
+
+    /**
+     * Whether this node can do its work now: the database answers a query within
+     * {@code timeout}; on PostgreSQL the event bus's listening connection is up; and no outbox row
+     * has waited past its due time for longer than {@link Builder#outboxStuckAfter} (workers
+     * stopped, or a channel failing every batch without recording it). Never throws.
+     *
+     * @param timeout how long the database may take to answer, at least 1 s
+     */
+    public Health health(Duration timeout) {
+        List<Health.Check> checks = new ArrayList<>();
+        boolean dbUp;
+        try (Connection c = dataSource.getConnection()) {
+            dbUp = c.isValid((int) Math.max(1, timeout.toSeconds()));
+            checks.add(new Health.Check("database", dbUp, dbUp ? "answers" : "did not answer within " + timeout));
+        } catch (java.sql.SQLException | RuntimeException e) {
+            dbUp = false;
+            checks.add(new Health.Check("database", false, "cannot connect: " + e.getMessage()));
+        }
+        if (bus instanceof PostgresEventBus pg) {
+            boolean listening = pg.isListening();
+            checks.add(new Health.Check("event_bus", listening, listening ? "listening"
+                    : "the LISTEN connection is down; other nodes' events do not reach this node's streams"));
+        }
+        if (dbUp && outbox.hasChannels()) {
+            try {
+                Instant now = clock.instant();
+                Instant oldest = outboxStore.oldestDue(now);
+                Duration waited = oldest == null ? Duration.ZERO : Duration.between(oldest, now);
+                boolean ok = waited.compareTo(outboxStuckAfter) <= 0;
+                checks.add(new Health.Check("outbox", ok, ok ? "oldest due row waited " + waited.toSeconds() + " s"
+                        : "oldest due row has waited " + waited.toSeconds() + " s, more than " + outboxStuckAfter.toSeconds()
+                        + " s"));
+            } catch (RuntimeException e) {
+                checks.add(new Health.Check("outbox", false, "cannot read the outbox: " + e.getMessage()));
+            }
+        }
+        return new Health(checks);
+    }
+
+    /**
+     * Begins a shutdown, bounded by {@code timeout}: the outbox workers claim nothing more, finish
+     * the batch a channel is delivering and release the rest of their claims (so another node
+     * delivers them at once, without waiting for the leases to expire). Then {@link #close()}
+     * closes the streams, the bus and the pool.
+     *
+     * @return true if the workers stopped within {@code timeout}; if not, their claims expire with the lease
+     */
+    public boolean drainOutbox(Duration timeout) {
+        return outbox.drain(timeout);
+    }
+
+    /**
+     * The first step of {@link #drainOutbox}, without waiting: the outbox workers claim nothing
+     * more, and what they have claimed but not started goes back at once.
+     */
+    public void stopOutbox() {
+        outbox.stopClaiming();
     }
 
     /** Closes open streams, the event bus, and the connection pool notify created (if any). */
@@ -471,8 +576,34 @@ public final class Notify implements AutoCloseable {
         private RecipientDirectory directory;
         private OutboxSettings outboxSettings = OutboxSettings.ofDefaults();
         private TemplateRegistry templates = TemplateRegistry.builder().build();
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+        private Duration outboxStuckAfter = DEFAULT_OUTBOX_STUCK_AFTER;
 
         private Builder() {
+        }
+
+        /**
+         * Records notify's meters (listed in {@link NotifyMeters}) on {@code registry}. Without
+         * one (the default) nothing is measured.
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * How long a due outbox row may wait before {@link Notify#health} reports the outbox as
+         * stuck; default 10 minutes.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder outboxStuckAfter(Duration bound) {
+            Objects.requireNonNull(bound, "bound");
+            if (bound.isNegative() || bound.isZero()) {
+                throw new IllegalArgumentException("outboxStuckAfter must be > 0 but was " + bound);
+            }
+            this.outboxStuckAfter = bound;
+            return this;
         }
 
         /** The templates that {@link SendRequest.Builder#template sends} may name; default none. */

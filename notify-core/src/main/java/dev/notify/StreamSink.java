@@ -73,4 +73,12 @@ public interface StreamSink {
      *               transport has one
      */
     void close(String reason);
+
+    /**
+     * The transport's name for metrics and logs, e.g. {@code sse} or {@code websocket}. Default
+     * {@code other}.
+     */
+    default String transport() {
+        return "other";
+    }
 }

@@ -22,4 +22,9 @@ public interface Topics {
 
     /** The topic's members, sorted; empty for an unknown topic. */
     List<String> members(String topic);
+
+    /** Every topic with at least one member, with its member count, by name. */
+    default java.util.Map<String, Integer> sizes() {
+        throw new UnsupportedOperationException("listing topics");
+    }
 }

@@ -37,6 +37,7 @@ public final class Bench {
             case "commits" -> CommitBench.run(a, out);
             case "flood" -> FloodBench.run(a, out);
             case "outage" -> OutageBench.run(a, out);
+            case "ops" -> OpsBench.run(a, out);
             case "idle-client" -> IdleBench.client(a, out);
             case "server" -> server(a, out);
             default -> {
@@ -92,6 +93,7 @@ public final class Bench {
                           kill -9 the server (child JVMs) during sends and deliveries
                   commits --threads=1,4 --seconds=5 [--users=1000]  Notify.send in process on H2, WRITE_DELAY=500 vs 0
                   outage  --emails=200 --outage-seconds=120 [--limit-seconds=900]
+                  ops     --clients=8 --seconds=10 --warmup=5 --rounds=3   sends/s with metrics and rate limits on/off
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]
                           a server for e2e --url=...
                   idle-client  (started by idle) --count=100 --offset=0 --url=... --kind=sse|ws --source=127.0.0.1 [--secret=...]

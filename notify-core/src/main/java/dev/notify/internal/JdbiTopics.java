@@ -69,4 +69,14 @@ public final class JdbiTopics implements Topics {
                     + " of letters, digits and _ . : - but was '" + topic + "'");
         }
     }
+
+    @Override
+    public java.util.Map<String, Integer> sizes() {
+        java.util.Map<String, Integer> sizes = new java.util.LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT topic, COUNT(*) AS n FROM notify_topic_member GROUP BY topic"
+                        + " ORDER BY topic")
+                .map((rs, ctx) -> sizes.put(rs.getString("topic"), rs.getInt("n")))
+                .list());
+        return sizes;
+    }
 }

@@ -71,7 +71,10 @@ public final class OutboxService implements Outbox, AutoCloseable {
     private final ExecutorService recorders;
     private ScheduledExecutorService renewer;
     private volatile boolean running;
+    /** Set by {@link #drain}: workers finish what they are delivering and give back the rest. */
+    private volatile boolean draining;
     private boolean signalled;
+    private volatile Metrics metrics = Metrics.NONE;
 
     /**
      * Decides, when a row comes due, whether it should still go out.
@@ -170,6 +173,11 @@ public final class OutboxService implements Outbox, AutoCloseable {
         }
     }
 
+    /** Where outcomes and channel times are reported; default {@link Metrics#NONE}. */
+    public void metrics(Metrics metrics) {
+        this.metrics = metrics;
+    }
+
     public boolean hasChannels() {
         return !channels.isEmpty();
     }
@@ -251,12 +259,21 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 if (decision.dropReason() != null) {
                     log.debug("{} delivery {} dropped: {}", d.channel(), d.outboxId(), decision.dropReason());
                     store.closed(d.outboxId(), owner, decision.dropReason(), clock.instant());
+                    metrics.delivery(d.channel(), "dropped");
                     continue;
                 }
                 d = decision.delivery();
                 byChannel.computeIfAbsent(d.channel(), ch -> new ArrayList<>()).add(d);
             }
-            byChannel.forEach((name, deliveries) -> deliver(channels.get(name), deliveries, owner));
+            byChannel.forEach((name, deliveries) -> {
+                if (draining) {
+                    // Shutting down: what no channel has started on goes back at once, for any node to take.
+                    int released = store.releaseClaims(owner, deliveries.stream().map(Delivery::outboxId).toList());
+                    log.info("released {} {} deliveries on shutdown", released, name);
+                    return;
+                }
+                deliver(channels.get(name), deliveries, owner);
+            });
             return batch.size();
         } finally {
             activeOwners.remove(owner);
@@ -293,8 +310,10 @@ public final class OutboxService implements Outbox, AutoCloseable {
             permitted.add(d);
         }
         if (!permitted.isEmpty()) {
+            long started = System.nanoTime();
             try {
                 channel.deliver(List.copyOf(permitted), recorder);
+                metrics.channelTime(channel.name(), System.nanoTime() - started);
             } catch (RuntimeException e) {
                 log.warn("channel {} failed on a batch of {}; scheduling retries", channel.name(), permitted.size(), e);
                 String reason = "channel error: " + e;
@@ -496,18 +515,23 @@ public final class OutboxService implements Outbox, AutoCloseable {
     private void record(Delivery d, DeliveryOutcome outcome, String owner, Route route, boolean setAside) {
         Instant now = clock.instant();
         boolean recorded;
+        String counted;
         if (outcome instanceof DeliveryOutcome.Delivered) {
+            counted = "delivered";
             recorded = store.delivered(d.outboxId(), owner, now);
         } else if (outcome instanceof DeliveryOutcome.Failed f) {
             log.warn("{} delivery {} to {} failed for good: {}", d.channel(), d.outboxId(), d.notification().recipient(),
                     f.reason());
+            counted = "dead";
             recorded = store.dead(d.outboxId(), owner, f.reason(), now);
         } else if (outcome instanceof DeliveryOutcome.Gone g) {
+            counted = "gone";
             recorded = store.closed(d.outboxId(), owner, g.reason(), now);
         } else if (outcome instanceof DeliveryOutcome.Unavailable u && route != null && setAside) {
             // The destination is down: the row waits for it without an attempt counted.
             Duration wait = u.after() != null && u.after().compareTo(nextProbe()) > 0 ? u.after() : nextProbe();
             route.parked().set(true);
+            counted = "waiting";
             recorded = store.park(d.outboxId(), owner, route.key(), u.reason(), now.plus(wait), now);
         } else {
             String reason;
@@ -528,14 +552,18 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 if (waitingFor != null) {
                     route.parked().set(true);
                 }
+                counted = "retry";
                 recorded = store.retryAt(d.outboxId(), owner, reason, now.plus(wait), now, waitingFor);
             } else {
                 String dead = reason + " (gave up after " + d.attempt() + " attempts)";
                 log.warn("{} delivery {} is dead: {}", d.channel(), d.outboxId(), dead);
+                counted = "dead";
                 recorded = store.dead(d.outboxId(), owner, dead, now);
             }
         }
-        if (!recorded) {
+        if (recorded) {
+            metrics.delivery(d.channel(), counted);
+        } else {
             log.warn("{} delivery {}: lease expired before the outcome was recorded; another worker owns it now",
                     d.channel(), d.outboxId());
         }
@@ -585,8 +613,40 @@ public final class OutboxService implements Outbox, AutoCloseable {
         return store.deleteFinishedBefore(now.minus(settings.deliveredRetention()), now.minus(settings.deadRetention()));
     }
 
+    /** The first step of {@link #drain}, without waiting: no new claims, the rest of a batch goes back. */
+    public void stopClaiming() {
+        draining = true;
+        running = false;
+        wake();
+    }
+
+    /**
+     * Stops the workers for a shutdown: no new claims; a batch a channel is delivering is finished
+     * and recorded; the rest of a claimed batch is released at once, so another node takes it
+     * without waiting for the lease to expire. Waits up to {@code timeout} for the workers.
+     *
+     * @return true if every worker stopped within {@code timeout}
+     */
+    public boolean drain(Duration timeout) {
+        stopClaiming();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : workers) {
+            try {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    t.join(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return workers.stream().noneMatch(Thread::isAlive);
+    }
+
     @Override
     public void close() {
+        draining = true;
         running = false;
         if (renewer != null) {
             // Leases are renewed only while the process works; what is still out when it stops is

@@ -390,6 +390,33 @@ public final class OutboxStore {
                 .execute());
     }
 
+    /** The earliest due time of a row that is due at {@code now} and not yet done; null when none is. */
+    public Instant oldestDue(Instant now) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT MIN(due_at) FROM notify_outbox"
+                        + " WHERE status IN ('pending', 'retrying') AND due_at <= :now")
+                .bind("now", timestamp(now))
+                .map((rs, ctx) -> instant(rs, 1))
+                .one());
+    }
+
+    /**
+     * Gives back rows claimed by {@code owner} and not attempted: the lease is cleared and the
+     * attempt the claim counted is taken back, so any worker (on any node) may claim them at once.
+     *
+     * @return rows released
+     */
+    public int releaseClaims(String owner, Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE notify_outbox SET lease_owner = NULL, lease_until = NULL,"
+                        + " attempts = attempts - 1 WHERE lease_owner = :owner AND id IN (<ids>)"
+                        + " AND status IN ('pending', 'retrying')")
+                .bind("owner", owner)
+                .bindList("ids", List.copyOf(ids))
+                .execute());
+    }
+
     private static Claimed mapClaimed(ResultSet rs, StatementContext ctx) throws SQLException {
         String channel = rs.getString("channel");
         OutboxPayload payload = OutboxPayload.parse(rs.getString("payload"), channel);
@@ -419,6 +446,11 @@ public final class OutboxStore {
                 rs.getString("channel"), rs.getString("destination"), OutboxStatus.parse(rs.getString("status")),
                 rs.getInt("attempts"), instant(rs, "due_at"), rs.getString("last_error"), instant(rs, "created_at"),
                 instant(rs, "delivered_at"));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

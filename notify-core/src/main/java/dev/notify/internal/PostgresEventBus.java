@@ -207,6 +207,12 @@ public final class PostgresEventBus implements EventBus {
             lostOutgoing.set(true);
             return;
         }
+        if (echoLag != null) {
+            if (awaitingEcho.size() > 10_000) {
+                awaitingEcho.clear(); // echoes lost (e.g. the listener was down): start afresh
+            }
+            awaitingEcho.put(payload, System.nanoTime());
+        }
         try {
             if (!outgoing.offer(payload, ENQUEUE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 lostOutgoing.set(true);
@@ -217,6 +223,18 @@ public final class PostgresEventBus implements EventBus {
             Thread.currentThread().interrupt();
             lostOutgoing.set(true);
         }
+    }
+
+    /** Publish times of payloads awaiting their echo, when lag is measured; bounded. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> awaitingEcho = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.function.LongConsumer echoLag;
+
+    /**
+     * Measures, for each event this node publishes, the nanoseconds until this node hears its
+     * own NOTIFY back: the delay every other node's listener sees too.
+     */
+    public void onEchoLag(java.util.function.LongConsumer listener) {
+        this.echoLag = Objects.requireNonNull(listener, "listener");
     }
 
     @Override
@@ -345,6 +363,11 @@ public final class PostgresEventBus implements EventBus {
         StreamEvent event;
         try {
             if (payload.startsWith(node + "|")) {
+                java.util.function.LongConsumer lag = echoLag;
+                Long published = lag == null ? null : awaitingEcho.remove(payload);
+                if (published != null) {
+                    lag.accept(System.nanoTime() - published);
+                }
                 return; // our own echo: delivered in-process already
             }
             if (isResync(payload)) {

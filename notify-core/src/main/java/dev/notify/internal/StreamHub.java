@@ -102,6 +102,12 @@ public final class StreamHub implements AutoCloseable {
     private final long epochNanos = System.nanoTime();
     /** The last tick the timer thread has processed; timer thread only. */
     private long processedTick;
+    /** Ticks run so far; timer thread only. The n-th tick was due at epochNanos + n * TICK_NANOS. */
+    private long ticksRun;
+    /** Open connections by {@link StreamSink#transport()}. */
+    private final Map<String, AtomicInteger> openByTransport = new ConcurrentHashMap<>();
+    private volatile Metrics metrics = Metrics.NONE;
+    private volatile java.util.function.Consumer<String> transportListener = t -> { };
 
     /**
      * @param maxPerRecipient most open connections of one recipient, {@code >= 1}
@@ -127,6 +133,38 @@ public final class StreamHub implements AutoCloseable {
             wheel[i] = new ArrayList<>();
         }
         this.timer.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Where dropped connections and heartbeat lag are reported; default {@link Metrics#NONE}. */
+    public void metrics(Metrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Called once per transport name, the first time a connection of it opens (and for those open now). */
+    public synchronized void onTransport(java.util.function.Consumer<String> listener) {
+        this.transportListener = listener;
+        openByTransport.keySet().forEach(listener);
+    }
+
+    /** Open connections of one transport. */
+    public int openConnections(String transport) {
+        AtomicInteger n = openByTransport.get(transport);
+        return n == null ? 0 : n.get();
+    }
+
+    private AtomicInteger transportCounter(String transport) {
+        AtomicInteger n = openByTransport.get(transport);
+        if (n == null) {
+            synchronized (this) {
+                n = openByTransport.get(transport);
+                if (n == null) {
+                    n = new AtomicInteger();
+                    openByTransport.put(transport, n);
+                    transportListener.accept(transport);
+                }
+            }
+        }
+        return n;
     }
 
     /**
@@ -161,6 +199,7 @@ public final class StreamHub implements AutoCloseable {
             c.refuse();
             throw StreamLimitException.perRecipient(recipient, maxPerRecipient);
         }
+        c.transportOpen.incrementAndGet();
         try {
             // Read where the stream starts now, on the caller's thread, after registering: every
             // send that commits later is above this and is queued here. Reading it later on the
@@ -260,6 +299,19 @@ public final class StreamHub implements AutoCloseable {
         return closed;
     }
 
+    /** Closes every open connection. @return how many were closed */
+    public int closeEverything(String reason) {
+        int closed = 0;
+        for (Set<Connection> set : byRecipient.values()) {
+            for (Connection c : List.copyOf(set)) {
+                if (c.close(reason)) {
+                    closed++;
+                }
+            }
+        }
+        return closed;
+    }
+
     /** Open connections across all recipients. */
     public int openConnections() {
         return open.get();
@@ -288,6 +340,7 @@ public final class StreamHub implements AutoCloseable {
     private void tick() {
         try {
             long now = System.nanoTime();
+            metrics.heartbeatLag(now - (epochNanos + ++ticksRun * TICK_NANOS));
             long current = (now - epochNanos) / TICK_NANOS;
             for (Connection c; (c = joining.poll()) != null; ) {
                 place(c, c.lastWriteNanos + c.heartbeatNanos, current);
@@ -401,6 +454,8 @@ public final class StreamHub implements AutoCloseable {
         private long heartbeatNanos;
         /** {@link System#nanoTime()} when the last write finished (or the connection opened). */
         private volatile long lastWriteNanos;
+        /** Open connections of this one's transport. */
+        private final AtomicInteger transportOpen;
         /** The wheel tick this connection is in; timer thread only. */
         private long dueTick;
         private volatile boolean ready;
@@ -418,6 +473,7 @@ public final class StreamHub implements AutoCloseable {
             this.sink = sink;
             this.resumeAfter = resumeAfter;
             this.openedAt = clock.instant();
+            this.transportOpen = transportCounter(sink.transport());
         }
 
         void offer(Object item) {
@@ -579,6 +635,12 @@ public final class StreamHub implements AutoCloseable {
                 return set.isEmpty() ? null : set;
             });
             open.decrementAndGet();
+            transportOpen.decrementAndGet();
+            String dropped = reason.startsWith(StreamSink.SLOW_CONSUMER) ? "slow_consumer"
+                    : reason.equals("client gone") ? "client_gone" : reason.equals("server error") ? "server_error" : null;
+            if (dropped != null) {
+                metrics.streamDropped(dropped);
+            }
             queue.clear();
             try {
                 sink.close(reason);

@@ -17,11 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A TCP proxy on a loopback port that counts the connections made through it, pipes bytes both
  * ways to a target, and can drop every open connection (as a server's idle timeout would).
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
     private final int targetPort;
     private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean refusing;
     private final AtomicInteger open = new AtomicInteger();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -30,14 +31,14 @@ final class TcpProxy implements AutoCloseable {
         return t;
     });
 
-    TcpProxy(String targetHost, int targetPort) throws IOException {
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         threads.execute(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -51,8 +52,13 @@ final class TcpProxy implements AutoCloseable {
         return open.get();
     }
 
+    /** While set, new connections are closed as soon as accepted (the target seems down). */
+    public void refuse(boolean refuse) {
+        this.refusing = refuse;
+    }
+
     /** Closes every open connection, both sides. */
-    void dropAll() {
+    public void dropAll() {
         for (Socket s : sockets) {
             closeQuietly(s);
         }
@@ -67,6 +73,10 @@ final class TcpProxy implements AutoCloseable {
                 return;
             }
             accepted.incrementAndGet();
+            if (refusing) {
+                closeQuietly(client);
+                continue;
+            }
             Socket upstream;
             try {
                 upstream = new Socket(targetHost, targetPort);

@@ -19,6 +19,7 @@ public enum ApiError {
     PAYLOAD_TOO_LARGE(413, "the body is larger than the server accepts"),
     UNSUPPORTED_MEDIA_TYPE(415, "send the body as application/json"),
     TOO_MANY_STREAMS(429, "this user already has as many open streams as allowed; close one and retry"),
+    RATE_LIMITED(429, "too many requests; retry after the number of seconds in Retry-After"),
     STORE_UNAVAILABLE(503, "the database is unavailable; retry later"),
     /** A database failure that retrying cannot cure. */
     STORE_ERROR(500, "the database could not complete the request"),

@@ -5,6 +5,7 @@ import dev.notify.javalin.internal.Cors;
 import dev.notify.javalin.internal.HeaderTimeout;
 import dev.notify.javalin.internal.NotificationsApi;
 import dev.notify.javalin.internal.OpenApiDocument;
+import dev.notify.javalin.internal.OpsApi;
 import dev.notify.javalin.internal.PushApi;
 import dev.notify.javalin.internal.PublisherApi;
 import dev.notify.javalin.internal.SettingsApi;
@@ -44,13 +45,46 @@ import java.util.function.Consumer;
  * {@code publish}): {@code GET|PUT|DELETE /{user_id}}; under {@link NotifyPluginConfig#templatesPath} (scope
  * {@code publish}): {@code GET /} and {@code GET /{name}/preview?locale=}; under
  * {@link NotifyPluginConfig#topicsPath} (scope {@code publish}): {@code GET /{topic}/members},
- * {@code PUT|DELETE /{topic}/members/{user_id}}; {@code GET /health}; and the OpenAPI 3.1
- * description of these routes at {@code GET /openapi.json}.
+ * {@code PUT|DELETE /{topic}/members/{user_id}}; {@code GET /health}, {@code GET /health/live},
+ * {@code GET /health/ready}; {@code GET /metrics} (scope {@code admin}, when
+ * {@link NotifyPluginConfig#prometheus} is set); the OpenAPI 3.1
+ * description of these routes at {@code GET /openapi.json}; and the admin page at {@link NotifyPluginConfig#adminPagePath}.
+ *
+ * <p>Requests are rate limited as {@link NotifyPluginConfig#limits} says.
  */
 public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
 
     public NotifyPlugin(Consumer<NotifyPluginConfig> userConfig) {
         super(userConfig, new NotifyPluginConfig());
+    }
+
+    /**
+     * The first step of a graceful shutdown: new SSE streams and WebSocket connections are refused
+     * from now on (503, code {@code shutting_down}, {@code Retry-After: 1}); open ones keep going
+     * until {@link dev.notify.Notify#close()} sends SSE streams a last {@code shutdown} event with
+     * a {@code retry:} hint and WebSocket clients a 1001 (going away) close.
+     */
+    public void stopAcceptingStreams() {
+        dev.notify.javalin.internal.Shutdown.begin(pluginConfig);
+    }
+
+    /**
+     * A graceful shutdown of this node's notify work, bounded by {@code bound}: new streams are
+     * refused ({@link #stopAcceptingStreams()}); open SSE streams get a last {@code shutdown}
+     * event after a {@code retry:} hint and WebSockets a 1001 close, so their clients reconnect to
+     * another node at once; then the outbox workers finish the batch a channel is delivering and
+     * release the rest of their claims, which another node can take without waiting for the
+     * lease. The caller then closes {@link NotifyPluginConfig#notify} and stops HTTP.
+     *
+     * @return true if the outbox workers stopped within {@code bound}
+     */
+    public boolean shutdown(java.time.Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        stopAcceptingStreams();
+        // Claims stop before the streams close, so no batch starts while the clients move away.
+        pluginConfig.notify.stopOutbox();
+        pluginConfig.notify.closeAllStreams();
+        return pluginConfig.notify.drainOutbox(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     @Override
@@ -63,8 +97,10 @@ public final class NotifyPlugin extends Plugin<NotifyPluginConfig> {
         // One ticket store for SSE and WebSocket: a ticket works once, on either.
         StreamTickets tickets = new StreamTickets(pluginConfig.notify, pluginConfig.effectiveClock(), pluginConfig.ticketTtl);
         new Cors(pluginConfig).mount(state.routes);
+        new OpsApi(pluginConfig).mount(state.routes);
         // Admin and settings routes first: their literal paths (e.g. .../unsubscribe) must win over {id}.
         new AdminApi(pluginConfig).mount(state.routes);
+        new dev.notify.javalin.internal.AdminPage(pluginConfig).mount(state.routes);
         new SettingsApi(pluginConfig).mount(state.routes);
         new PushApi(pluginConfig).mount(state.routes);
         new PublisherApi(pluginConfig).mount(state.routes);

@@ -111,6 +111,23 @@ public final class NotifyPluginConfig {
      * Null leaves Jetty alone. Default 20 s.
      */
     public Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+    /**
+     * Path of the admin page (plain HTML, its data from the admin API, every call with an
+     * {@code admin} token), or null to serve none. Default {@code /admin}.
+     */
+    public String adminPagePath = "/admin";
+    /** Request rate limits; default {@link RateLimits#ofDefaults()}, {@link RateLimits#none()} for none. */
+    public RateLimits limits = RateLimits.ofDefaults();
+    /**
+     * Where {@code GET} Prometheus text is served (scope {@code admin}) when {@link #prometheus} is set.
+     * Default {@code /metrics}.
+     */
+    public String metricsPath = "/metrics";
+    /**
+     * The registry whose meters {@link #metricsPath} serves; null (the default) serves none, e.g.
+     * when a separate management port serves them.
+     */
+    public io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
     /** The clock that decides when tickets expire; null (the default) uses {@link Notify#clock()}. */
     public Clock clock;
 
@@ -162,6 +179,7 @@ public final class NotifyPluginConfig {
             throw new IllegalArgumentException("webPath must start with '/' but was '" + webPath + "'");
         }
         Objects.requireNonNull(corsOrigins, "corsOrigins");
+        Objects.requireNonNull(limits, "limits");
         for (String origin : corsOrigins) {
             normalizeOrigin(origin);
         }

@@ -158,8 +158,9 @@ public final class NotifyCli implements Callable<Integer> {
                 return parent.startupFailed(spec.commandLine().getErr(), e, debug || parent.debug);
             }
             CountDownLatch stopped = new CountDownLatch(1);
+            // SIGTERM and SIGINT run shutdown hooks: drain within NOTIFY_SHUTDOWN_SECONDS, then exit.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
+                server.shutdown();
                 stopped.countDown();
             }, "notify-shutdown"));
             stopped.await();

@@ -7,7 +7,18 @@ import dev.notify.javalin.NotifyPlugin;
 import dev.notify.outbox.OutboxSettings;
 import dev.notify.javalin.internal.BuildVersion;
 import dev.notify.template.TemplateRegistry;
+import dev.notify.javalin.internal.OpsApi;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
@@ -27,12 +38,21 @@ public final class NotifyServer implements AutoCloseable {
     private final Javalin app;
     private final JwtAuthenticator authenticator;
     private final DataDirectoryLock lock;
+    private final NotifyPlugin plugin;
+    private final Javalin management;
+    private final OpsSettings ops;
+    private final PrometheusMeterRegistry registry;
 
-    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator, DataDirectoryLock lock) {
+    private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator, DataDirectoryLock lock,
+                         NotifyPlugin plugin, Javalin management, OpsSettings ops, PrometheusMeterRegistry registry) {
         this.notify = notify;
         this.app = app;
         this.authenticator = authenticator;
         this.lock = lock;
+        this.plugin = plugin;
+        this.management = management;
+        this.ops = ops;
+        this.registry = registry;
     }
 
     /** Entry point of the fat jar: see {@link NotifyCli}. */
@@ -115,6 +135,16 @@ public final class NotifyServer implements AutoCloseable {
 
     private static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out,
                                       ServerSocketChannel listener, DataDirectoryLock lock) {
+        OpsSettings ops = OpsSettings.fromEnvironment(env);
+        PrometheusMeterRegistry registry = ops.metrics() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+        if (registry != null) {
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmGcMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ClassLoaderMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+        }
         String jwtSecret = config.resolveJwtSecret();
         JwtAuthenticator authenticator = ServerAuth.fromEnvironment(env, jwtSecret);
         ServerChannels channels = ServerChannels.fromEnvironment(env, config, jwtSecret);
@@ -125,6 +155,9 @@ public final class NotifyServer implements AutoCloseable {
                 .maxStreamsPerRecipient(config.streams().maxStreamsPerUser())
                 .maxOpenStreams(config.streams().effectiveMaxStreams())
                 .maxStreamDuration(config.streams().maxStreamDuration());
+        if (registry != null) {
+            builder.meterRegistry(registry);
+        }
         if (config.dbUrl() != null) {
             builder.jdbcUrl(config.dbUrl());
         }
@@ -151,8 +184,11 @@ public final class NotifyServer implements AutoCloseable {
             p.corsOrigins = channels.corsOrigins();
             p.headerTimeout = config.streams().headerTimeout();
             p.streamRetryAfter = config.streams().streamRetryAfter();
+            p.limits = ops.limits();
+            p.prometheus = ops.managementPort() == null ? registry : null;
         });
         Javalin app;
+        Javalin management = null;
         try {
             app = Javalin.create(javalin -> {
                 javalin.startup.showJavalinBanner = false;
@@ -161,6 +197,9 @@ public final class NotifyServer implements AutoCloseable {
                 QueuedThreadPool threads = new QueuedThreadPool(config.httpMaxThreads(),
                         Math.min(8, config.httpMaxThreads()), 60_000);
                 threads.setName("notify-http");
+                if (registry != null) {
+                    new JettyServerThreadPoolMetrics(threads, Tags.empty()).bindTo(registry);
+                }
                 javalin.jetty.threadPool = threads;
                 if (maxConnections < Integer.MAX_VALUE) {
                     // Past this Jetty stops accepting (connections wait in the kernel's queue)
@@ -185,11 +224,14 @@ public final class NotifyServer implements AutoCloseable {
                 }
                 javalin.registerPlugin(plugin);
             }).start();
+            if (ops.managementPort() != null && registry != null) {
+                management = startManagement(config.host(), ops.managementPort(), notify, registry);
+            }
         } catch (RuntimeException e) {
             notify.close();
             throw e;
         }
-        NotifyServer server = new NotifyServer(notify, app, authenticator, lock);
+        NotifyServer server = new NotifyServer(notify, app, authenticator, lock, plugin, management, ops, registry);
         String host = config.host() == null ? "localhost" : config.host();
         String base = "http://" + host + ":" + app.port();
         out.println("notify " + BuildVersion.get() + " listening on " + base);
@@ -218,8 +260,59 @@ public final class NotifyServer implements AutoCloseable {
                 + "; request headers within " + config.streams().headerTimeout().toSeconds() + " s");
         out.println("  get one:  " + StartupChecks.tokenCommand(config) + " --user alice");
         out.println("  access log: " + (accessLog ? "on (" + ACCESS_LOG + "=off to stop it)" : "off"));
+        out.println("  metrics:  " + (registry == null ? "off (NOTIFY_METRICS=off)" : management != null
+                ? "http://" + host + ":" + management.port() + "/metrics (management port, no token)"
+                : "/metrics with an admin token") + "; health at /health/live and /health/ready");
+        out.println("  limits:   " + ops.limits());
+        out.println("  shutdown: SIGTERM/SIGINT drain within " + ops.shutdown().toSeconds() + " s");
         out.flush();
         return server;
+    }
+
+    /**
+     * The management port's Javalin: {@code /metrics} without a token and the health endpoints,
+     * for a port that only the monitoring network reaches.
+     */
+    private static Javalin startManagement(String host, int port, Notify notify, PrometheusMeterRegistry registry) {
+        return Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(host);
+                connector.setPort(port);
+                return connector;
+            });
+            javalin.routes.get("/metrics", ctx -> OpsApi.scrape(ctx, registry));
+            javalin.routes.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "live")));
+            javalin.routes.get("/health/ready", ctx -> OpsApi.ready(ctx, notify));
+        }).start();
+    }
+
+    /** The management port, if {@code NOTIFY_MANAGEMENT_PORT} is set. */
+    public java.util.OptionalInt managementPort() {
+        return management == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(management.port());
+    }
+
+    /** The registry every meter of this server is on; empty with {@code NOTIFY_METRICS=off}. */
+    public java.util.Optional<PrometheusMeterRegistry> meterRegistry() {
+        return java.util.Optional.ofNullable(registry);
+    }
+
+    /**
+     * What SIGTERM and SIGINT run: refuses new streams, sends open SSE streams a last event with a
+     * {@code retry:} hint and WebSocket clients a 1001 close, lets the outbox workers finish the
+     * batch a channel is delivering and release the rest of their claims (so another node delivers
+     * them at once), then closes the database and stops HTTP. Bounded by
+     * {@code NOTIFY_SHUTDOWN_SECONDS}: past it, what is still running is cut off (claimed rows
+     * then wait for their lease to expire).
+     *
+     * @return true if everything stopped within the bound
+     */
+    public boolean shutdown() {
+        long deadline = System.nanoTime() + ops.shutdown().toNanos();
+        boolean drained = plugin.shutdown(ops.shutdown());
+        close();
+        return drained && System.nanoTime() <= deadline;
     }
 
     /** The bound HTTP port. */
@@ -255,6 +348,12 @@ public final class NotifyServer implements AutoCloseable {
         } finally {
             try {
                 app.stop();
+                if (management != null) {
+                    management.stop();
+                }
+                if (registry != null) {
+                    registry.close();
+                }
             } finally {
                 if (lock != null) {
                     lock.close();

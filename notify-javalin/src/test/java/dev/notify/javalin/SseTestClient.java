@@ -33,6 +33,9 @@ final class SseTestClient implements AutoCloseable {
     private final HttpResponse<Stream<String>> response;
     private final Thread reader;
 
+    /** The values of the {@code retry:} fields received, in order. */
+    final List<String> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private SseTestClient(HttpResponse<Stream<String>> response) {
         this.response = response;
         this.reader = new Thread(this::read, "sse-test-reader");
@@ -72,6 +75,8 @@ final class SseTestClient implements AutoCloseable {
                     id = null;
                     event = null;
                     data = null;
+                } else if (line.startsWith("retry: ")) {
+                    retries.add(line.substring(7));
                 } else if (line.startsWith("id: ")) {
                     id = line.substring(4);
                 } else if (line.startsWith("event: ")) {

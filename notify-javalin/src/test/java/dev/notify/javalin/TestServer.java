@@ -97,6 +97,17 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    HttpResponse<byte[]> sendBytes(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Opens an SSE stream with a real streaming HTTP client. */
     SseTestClient stream(String token, String lastEventId) {
         return SseTestClient.open(http, url("/api/v1/notifications/sse/stream"), token, lastEventId);

@@ -14,6 +14,7 @@ import dev.notify.internal.JdbiPreferences;
 import dev.notify.internal.JdbiTopics;
 import dev.notify.json.Json;
 import dev.notify.internal.OutboxService;
+import dev.notify.internal.Metrics;
 import dev.notify.internal.OutboxStore;
 import dev.notify.internal.PreferenceSnapshot;
 import dev.notify.outbox.DeliveryChannel;
@@ -47,6 +48,7 @@ public final class SendPipeline {
     private final EventBus bus;
     private final OutboxService outbox;
     private final Clock clock;
+    private volatile Metrics metrics = Metrics.NONE;
     private volatile Runnable betweenChunks = () -> {
     };
 
@@ -67,6 +69,11 @@ public final class SendPipeline {
         this.bus = bus;
         this.outbox = outbox;
         this.clock = clock;
+    }
+
+    /** Where sends are counted; default {@link Metrics#NONE}. */
+    public void metrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     /**
@@ -99,6 +106,7 @@ public final class SendPipeline {
                 betweenChunks.run();
             }
         }
+        metrics.sent(created);
         return result(plan.request(), all, created);
     }
 
@@ -188,6 +196,7 @@ public final class SendPipeline {
     public void afterCommit(List<JdbiNotificationStore.Sent> sends) {
         boolean queued = false;
         for (JdbiNotificationStore.Sent sent : sends) {
+            metrics.sent(sent.created().size());
             for (Notification n : sent.created()) {
                 bus.publish(StreamEvent.created(n));
                 queued = true;

@@ -34,8 +34,16 @@ final class Http {
 
     private final NotifyPluginConfig config;
 
+    private final RateLimiter limiter;
+
     Http(NotifyPluginConfig config) {
         this.config = config;
+        this.limiter = RateLimiter.of(config);
+    }
+
+    /** The plugin's rate limits. */
+    RateLimiter limits() {
+        return limiter;
     }
 
     Handler guarded(Handler handler) {
@@ -143,7 +151,21 @@ final class Http {
         ctx.status(status).contentType("application/json").result(JsonBodies.write(body));
     }
 
+    /**
+     * The caller's principal from its bearer token. A client address past its failed-authentication
+     * limit is refused (429) before its token is looked at.
+     */
     Principal authenticate(Context ctx) {
+        limiter.authFailures.check(ctx, ctx.ip());
+        try {
+            return verifyToken(ctx);
+        } catch (AuthenticationException e) {
+            limiter.authFailures.record(ctx.ip());
+            throw e;
+        }
+    }
+
+    private Principal verifyToken(Context ctx) {
         String header = ctx.header("Authorization");
         String token = null;
         if (header != null) {

@@ -123,6 +123,7 @@ public final class NotificationsApi {
         if (!p.has(Principal.PUBLISH)) {
             throw new ApiException(ApiError.INSUFFICIENT_SCOPE, "creating notifications needs the 'publish' scope");
         }
+        http.limits().sends.take(ctx, p.userId());
         ObjectNode body = http.readJsonObject(ctx);
         Http.rejectUnknownFields(body, CREATE_FIELDS);
         List<String> recipients = new ArrayList<>();
@@ -180,6 +181,7 @@ public final class NotificationsApi {
 
     private void issueTicket(Context ctx) {
         Principal p = http.authenticate(ctx);
+        http.limits().tickets.take(ctx, p.userId());
         var body = new LinkedHashMap<String, Object>();
         body.put("ticket", tickets.issue(p));
         body.put("expires_in", tickets.ttl().toSeconds());
@@ -189,8 +191,9 @@ public final class NotificationsApi {
 
     private void stream(Context ctx) throws IOException {
         Principal p = http.authenticateStream(ctx, tickets);
+        http.limits().admitStream(ctx, p.userId());
         long resumeAfter = Http.lastEventId(ctx);
-        SseSink sink = new SseSink(ctx);
+        SseSink sink = new SseSink(ctx, config.sseRetry);
         StreamOptions options = (resumeAfter >= 0 ? StreamOptions.resumeAfter(resumeAfter) : StreamOptions.live())
                 .withHeartbeat(config.heartbeat);
         // Register first, greet second: a client that has seen connection_established can rely on

@@ -9,6 +9,7 @@ import jakarta.servlet.ServletOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,9 +53,13 @@ final class SseSink implements StreamSink {
     /** The sequence the stream starts after, from the hub; -1 until then. */
     private volatile long startedAfter = -1;
 
-    SseSink(Context ctx) throws IOException {
+    /** The reconnect delay told to clients in the final event of a shutdown. */
+    private final Duration shutdownRetry;
+
+    SseSink(Context ctx, Duration shutdownRetry) throws IOException {
         this.ctx = ctx;
         this.out = ctx.res().getOutputStream();
+        this.shutdownRetry = shutdownRetry;
     }
 
     /** Completes when the stream is closed; Javalin ends the async response then. */
@@ -223,7 +228,20 @@ final class SseSink implements StreamSink {
 
     @Override
     public void close(String reason) {
+        boolean greetedAlready = greeted.getCount() == 0;
         greeted.countDown();
+        if (!writing && greetedAlready && reason != null && reason.startsWith("server shutting down")) {
+            // The last frame: a retry hint, so the client reconnects (to another node) after it.
+            var data = new LinkedHashMap<String, Object>();
+            data.put("type", "shutdown");
+            data.put("message", "the server is shutting down; reconnect in " + shutdownRetry.toMillis() + " ms");
+            data.put("retry_ms", shutdownRetry.toMillis());
+            try {
+                write("retry: " + shutdownRetry.toMillis() + "\n" + encode(null, "shutdown", data));
+            } catch (IOException | RuntimeException e) {
+                log.debug("could not write the shutdown event", e);
+            }
+        }
         if (writing) {
             // A writer is blocked on a client that stopped reading: end the TCP connection so the
             // write fails now instead of after the idle timeout.
@@ -241,5 +259,10 @@ final class SseSink implements StreamSink {
         } catch (RuntimeException e) {
             log.debug("could not abort SSE connection", e);
         }
+    }
+
+    @Override
+    public String transport() {
+        return "sse";
     }
 }

@@ -81,12 +81,15 @@ public final class WebSocketApi {
     private static final class Client {
         final Principal principal;
         final WsSink sink;
+        /** This connection's message rate limit; null when there is none. */
+        final io.github.bucket4j.Bucket messages;
         volatile StreamConnection connection;
         volatile boolean gone;
 
-        Client(Principal principal, WsSink sink) {
+        Client(Principal principal, WsSink sink, io.github.bucket4j.Bucket messages) {
             this.principal = principal;
             this.sink = sink;
+            this.messages = messages;
         }
 
         void end() {
@@ -122,6 +125,7 @@ public final class WebSocketApi {
         try {
             Http.checkParameters(ctx);
             Principal principal = http.authenticateStream(ctx, tickets);
+            http.limits().admitStream(ctx, principal.userId());
             long resumeAfter = Http.lastEventId(ctx);
             // Checked again, atomically, when the stream opens; refusing here answers with an HTTP
             // status the client can read, instead of a socket closed right after it opened.
@@ -183,7 +187,8 @@ public final class WebSocketApi {
         // Pings keep the connection busy, so only a peer silent through two of them times out.
         session.setIdleTimeout(config.wsPing.multipliedBy(2).plus(Duration.ofSeconds(10)));
         WsSink sink = new WsSink(session);
-        Client client = new Client(principal, sink);
+        Client client = new Client(principal, sink,
+                http.limits().wsMessages.enabled() ? http.limits().wsMessages.newBucket() : null);
         clients.put(ctx.sessionId(), client);
         try {
             var hello = new LinkedHashMap<String, Object>();
@@ -245,6 +250,16 @@ public final class WebSocketApi {
         Client client = clients.get(ctx.sessionId());
         if (client == null) {
             return;
+        }
+        if (client.messages != null) {
+            long wait = http.limits().wsMessages.takeOrWait(client.messages);
+            if (wait > 0) {
+                Map<String, Object> refused = error(null, ApiError.RATE_LIMITED.code(), "more than "
+                        + config.limits.wsMessagesPerSecond() + " messages per second; retry in " + wait + " s");
+                refused.put("retry_after", wait);
+                reply(client, refused);
+                return;
+            }
         }
         reply(client, handle(client.principal, ctx.message()));
     }

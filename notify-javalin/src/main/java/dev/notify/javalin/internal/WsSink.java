@@ -212,4 +212,9 @@ final class WsSink implements StreamSink {
         }
         return cut;
     }
+
+    @Override
+    public String transport() {
+        return "websocket";
+    }
 }
