@@ -8,6 +8,7 @@ import dev.notify.internal.JdbiTopics;
 import dev.notify.internal.NotifyWiring;
 import dev.notify.internal.OutboxService;
 import dev.notify.internal.OutboxStore;
+import dev.notify.internal.PostgresEventBus;
 import dev.notify.internal.StoreInbox;
 import dev.notify.internal.StreamHub;
 import dev.notify.internal.pipeline.DeliveryDecider;

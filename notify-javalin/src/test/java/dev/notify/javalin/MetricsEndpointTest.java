@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.notify.Recipient;
 import dev.notify.SendRequest;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;

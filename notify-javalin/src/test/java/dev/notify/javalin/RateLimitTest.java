@@ -3,7 +3,7 @@ package dev.notify.javalin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.notify.NotifyMeters;
-import dev.notify.internal.Json;
+import dev.notify.json.Json;
 import dev.notify.testing.TestClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
