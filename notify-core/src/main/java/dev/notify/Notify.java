@@ -477,14 +477,30 @@ public final class Notify implements AutoCloseable {
      */
     public Health health(Duration timeout) {
         List<Health.Check> checks = new ArrayList<>();
-        boolean dbUp;
-        try (Connection c = dataSource.getConnection()) {
+        boolean dbUp = false;
+        String detail;
+        Connection c = null;
+        try {
+            c = dataSource.getConnection();
             dbUp = c.isValid((int) Math.max(1, timeout.toSeconds()));
-            checks.add(new Health.Check("database", dbUp, dbUp ? "answers" : "did not answer within " + timeout));
+            detail = dbUp ? "answers" : "did not answer within " + timeout;
         } catch (java.sql.SQLException | RuntimeException e) {
-            dbUp = false;
-            checks.add(new Health.Check("database", false, "cannot connect: " + e.getMessage()));
+            detail = "cannot connect: " + e.getMessage();
         }
+        if (c != null) {
+            if (!dbUp && dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                // A pooled connection that failed its check (e.g. its database was shut down) must not
+                // be handed out again: the pool re-checks a connection only after it sat idle a while.
+                pool.evictConnection(c);
+            } else {
+                try {
+                    c.close();
+                } catch (java.sql.SQLException | RuntimeException e) {
+                    log.debug("closing the health check's connection failed", e);
+                }
+            }
+        }
+        checks.add(new Health.Check("database", dbUp, detail));
         if (bus instanceof PostgresEventBus pg) {
             boolean listening = pg.isListening();
             checks.add(new Health.Check("event_bus", listening, listening ? "listening"
