@@ -12,9 +12,13 @@ import java.util.Objects;
  * @param displayName name to address the user by, or null
  * @param locale      preferred language, or null for the default
  * @param timeZone    the user's time zone, or null for UTC
- * @throws InvalidRequestException code {@value InputRules#INVALID_TEXT} if a text breaks {@link InputRules}
  */
 public record Recipient(String userId, String email, String displayName, Locale locale, ZoneId timeZone) {
+    /**
+     * Validates the texts.
+     *
+     * @throws InvalidRequestException code {@value InputRules#INVALID_TEXT} if a text breaks {@link InputRules}
+     */
     public Recipient {
         Objects.requireNonNull(userId, "userId");
         InputRules.text("user_id", userId);

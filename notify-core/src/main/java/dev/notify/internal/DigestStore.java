@@ -4,12 +4,10 @@ import static dev.notify.internal.JdbiNotificationStore.timestamp;
 
 import dev.notify.DigestFrequency;
 import dev.notify.Notification;
-import dev.notify.json.Json;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -10,7 +10,6 @@ import dev.notify.outbox.Delivery;
 import dev.notify.outbox.OutboxEntry;
 import dev.notify.outbox.OutboxStatus;
 import dev.notify.template.Rendered;
-import dev.notify.json.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
