@@ -199,13 +199,15 @@ public final class NotifyCli implements Callable<Integer> {
                             + "': the server knows " + String.join(", ", KNOWN_SCOPES));
                 }
             }
-            JwtAuthenticator authenticator = ServerAuth.fromEnvironment(parent.env,
-                    parent.signingConfig(spec, dataDir).resolveJwtSecret());
-            if (validity.compareTo(authenticator.maxLifetime()) > 0) {
+            // The lifetime first: a --ttl the server would refuse is worth saying before looking for the secret.
+            Duration maxLifetime = ServerAuth.maxLifetime(parent.env);
+            if (validity.compareTo(maxLifetime) > 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--ttl " + ttl
-                        + " exceeds the longest token lifetime the server accepts, " + authenticator.maxLifetime()
+                        + " exceeds the longest token lifetime the server accepts, " + maxLifetime
                         + " (" + ServerAuth.MAX_LIFETIME + ")");
             }
+            JwtAuthenticator authenticator = ServerAuth.fromEnvironment(parent.env,
+                    parent.signingConfig(spec, dataDir).resolveJwtSecret());
             String token = authenticator.issue(user, new LinkedHashSet<>(scopes), validity);
             spec.commandLine().getOut().println(token);
             return 0;

@@ -171,7 +171,10 @@ class AdminPageBrowserTest {
         int smtpPort = freePort();
         EmailChannel email = EmailChannel.builder(SmtpSettings.builder().host("127.0.0.1").port(smtpPort)
                 .from("noreply@shop.example").build()).build();
+        // One row per batch and a breaker that stays closed, so that each row spends its one attempt
+        // on the refused connection and dies (an open breaker would set the others aside instead).
         server = new TestServer(b -> b.channel(email).outbox(OutboxSettings.ofDefaults().withWorkers(0)
+                .withBatchSize(1).withBreaker(100, Duration.ofSeconds(10))
                 .withRetry(new RetryPolicy(1, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(1), 0.0))), c -> { });
         for (String user : List.of("a", "b", "c")) {
             server.notify.recipients().put(new Recipient(user, user + "@shop.example", null, null, null));

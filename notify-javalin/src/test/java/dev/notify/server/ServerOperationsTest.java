@@ -48,7 +48,7 @@ class ServerOperationsTest {
 
             HttpResponse<String> live = get(server.port(), "/health/live", null);
             assertThat(live.statusCode()).isEqualTo(200);
-            assertThat(live.body()).isEqualTo("{\"status\":\"live\"}");
+            assertThat(live.body()).isEqualTo("{\"status\":\"live\"}\n"); // JSON bodies end with a newline
             HttpResponse<String> ready = get(server.port(), "/health/ready", null);
             assertThat(ready.statusCode()).isEqualTo(200);
             assertThat(ready.body()).contains("\"status\":\"ready\"", "\"name\":\"database\"");
