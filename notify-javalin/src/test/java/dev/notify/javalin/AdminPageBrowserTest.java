@@ -189,7 +189,7 @@ class AdminPageBrowserTest {
         HttpResponse<String> r = server.post("/api/v1/admin/outbox/retry-dead?channel=email",
                 server.token("ops", "admin"), "");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).isEqualTo("{\"channel\":\"email\",\"retried\":3}");
+        assertThat(r.body()).isEqualTo("{\"channel\":\"email\",\"retried\":3}\n");
         assertThat(server.notify.outbox().list(OutboxStatus.PENDING, "email", 0, 10)).hasSize(3);
         // Page and assets carry no data and are served with a CSP; the admin JSON needs the admin scope.
         HttpResponse<String> page = server.get("/admin", null);
