@@ -17,11 +17,11 @@ import java.util.regex.Pattern;
 /**
  * The standalone server ({@code dev.notify.server.NotifyServer}, the fat jar's main) in a child
  * JVM on this JVM's class path, configured by environment variables. It prints
- * {@code notify listening on http://HOST:PORT} on start; {@link #start} waits for that line.
+ * {@code notify <version> listening on http://HOST:PORT} on start; {@link #start} waits for that line.
  * Its standard error goes to a log file beside the data, shown when something fails.
  */
 final class ServerProcess {
-    private static final Pattern LISTENING = Pattern.compile("notify listening on http://[^:]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("notify(?: \\S+)? listening on http://[^:]+:(\\d+)");
 
     private final Process process;
     final int port;
