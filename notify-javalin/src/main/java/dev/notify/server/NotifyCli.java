@@ -9,11 +9,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -309,28 +307,11 @@ public final class NotifyCli implements Callable<Integer> {
 
     /** Parses {@code 30s}, {@code 15m}, {@code 1h}, {@code 7d} or an ISO-8601 duration. */
     static Duration parseDuration(CommandLine.Model.CommandSpec spec, String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            Duration d;
-            if (t.startsWith("p")) {
-                d = Duration.parse(t.toUpperCase(Locale.ROOT));
-            } else {
-                long n = Long.parseLong(t.substring(0, t.length() - 1));
-                d = switch (t.charAt(t.length() - 1)) {
-                    case 's' -> Duration.ofSeconds(n);
-                    case 'm' -> Duration.ofMinutes(n);
-                    case 'h' -> Duration.ofHours(n);
-                    case 'd' -> Duration.ofDays(n);
-                    default -> throw new NumberFormatException();
-                };
-            }
-            if (d.isNegative() || d.isZero()) {
-                throw new NumberFormatException();
-            }
-            return d;
-        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+        Duration d = ServerAuth.parseDuration(text);
+        if (d == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--ttl must be a positive duration like 30m, 1h, 7d or PT1H but was '" + text + "'");
         }
+        return d;
     }
 }
