@@ -38,6 +38,7 @@ public final class Bench {
             case "flood" -> FloodBench.run(a, out);
             case "outage" -> OutageBench.run(a, out);
             case "ops" -> OpsBench.run(a, out);
+            case "restart" -> RestartBench.run(a, out);
             case "idle-client" -> IdleBench.client(a, out);
             case "server" -> server(a, out);
             default -> {
@@ -94,6 +95,9 @@ public final class Bench {
                   commits --threads=1,4 --seconds=5 [--users=1000]  Notify.send in process on H2, WRITE_DELAY=500 vs 0
                   outage  --emails=200 --outage-seconds=120 [--limit-seconds=900]
                   ops     --clients=8 --seconds=10 --warmup=5 --rounds=3   sends/s with metrics and rate limits on/off
+                  restart --users=2000 --rate=1000 --warm-seconds=20 --seconds=10 [--reconnect-seconds=3]
+                          [--warmup=SECONDS (server's NOTIFY_WARMUP_SECONDS)] [--server-flags="-XX:..."]
+                          kill -9 a warm server under load, start it again, p99 of the first seconds vs warm
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]
                           a server for e2e --url=...
                   idle-client  (started by idle) --count=100 --offset=0 --url=... --kind=sse|ws --source=127.0.0.1 [--secret=...]

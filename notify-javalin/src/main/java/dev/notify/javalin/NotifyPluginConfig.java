@@ -130,6 +130,11 @@ public final class NotifyPluginConfig {
     public io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
     /** The clock that decides when tickets expire; null (the default) uses {@link Notify#clock()}. */
     public Clock clock;
+    /**
+     * Checks that {@code GET {healthPath}/ready} adds to {@link Notify#health}'s, each asked on every
+     * readiness request (e.g. a warm-up that has not finished); empty by default.
+     */
+    public List<java.util.function.Supplier<dev.notify.Health.Check>> readinessChecks = List.of();
 
     /** The clock in effect: {@link #clock}, or the notify instance's. */
     public Clock effectiveClock() {

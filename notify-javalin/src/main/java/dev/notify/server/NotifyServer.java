@@ -22,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -42,9 +43,11 @@ public final class NotifyServer implements AutoCloseable {
     private final Javalin management;
     private final OpsSettings ops;
     private final PrometheusMeterRegistry registry;
+    private final Warmup warmup;
 
     private NotifyServer(Notify notify, Javalin app, JwtAuthenticator authenticator, DataDirectoryLock lock,
-                         NotifyPlugin plugin, Javalin management, OpsSettings ops, PrometheusMeterRegistry registry) {
+                         NotifyPlugin plugin, Javalin management, OpsSettings ops, PrometheusMeterRegistry registry,
+                         Warmup warmup) {
         this.notify = notify;
         this.app = app;
         this.authenticator = authenticator;
@@ -53,6 +56,7 @@ public final class NotifyServer implements AutoCloseable {
         this.management = management;
         this.ops = ops;
         this.registry = registry;
+        this.warmup = warmup;
     }
 
     /** Entry point of the fat jar: see {@link NotifyCli}. */
@@ -136,6 +140,8 @@ public final class NotifyServer implements AutoCloseable {
     private static NotifyServer start(ServerConfig config, Map<String, String> env, PrintStream out,
                                       ServerSocketChannel listener, DataDirectoryLock lock) {
         OpsSettings ops = OpsSettings.fromEnvironment(env);
+        // The warm-up runs on a private server of its own; until it ends, /health/ready says so.
+        Warmup warmup = Warmup.fromEnvironment(env);
         PrometheusMeterRegistry registry = ops.metrics() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
         if (registry != null) {
             new JvmMemoryMetrics().bindTo(registry);
@@ -175,8 +181,10 @@ public final class NotifyServer implements AutoCloseable {
         // SSE stream is never cut between two keep-alives.
         long idleTimeoutMs = config.streams().effectiveIdleTimeout(config.heartbeat()).toMillis();
         int maxConnections = config.streams().effectiveMaxConnections();
+        List<java.util.function.Supplier<dev.notify.Health.Check>> readiness = warmup == null ? List.of() : List.of(warmup);
         NotifyPlugin plugin = new NotifyPlugin(p -> {
             p.notify = notify;
+            p.readinessChecks = readiness;
             p.authenticator = authenticator;
             p.heartbeat = config.heartbeat();
             p.wsPing = config.wsPing();
@@ -225,13 +233,14 @@ public final class NotifyServer implements AutoCloseable {
                 javalin.registerPlugin(plugin);
             }).start();
             if (ops.managementPort() != null && registry != null) {
-                management = startManagement(config.host(), ops.managementPort(), notify, registry);
+                management = startManagement(config.host(), ops.managementPort(), notify, registry, readiness);
             }
         } catch (RuntimeException e) {
             notify.close();
             throw e;
         }
-        NotifyServer server = new NotifyServer(notify, app, authenticator, lock, plugin, management, ops, registry);
+        NotifyServer server = new NotifyServer(notify, app, authenticator, lock, plugin, management, ops, registry,
+                warmup);
         String host = config.host() == null ? "localhost" : config.host();
         String base = "http://" + host + ":" + app.port();
         out.println("notify " + BuildVersion.get() + " listening on " + base);
@@ -265,7 +274,12 @@ public final class NotifyServer implements AutoCloseable {
                 : "/metrics with an admin token") + "; health at /health/live and /health/ready");
         out.println("  limits:   " + ops.limits());
         out.println("  shutdown: SIGTERM/SIGINT drain within " + ops.shutdown().toSeconds() + " s");
+        out.println("  warm-up:  " + (warmup == null ? "off (" + Warmup.WARMUP_SECONDS + "=10 warms the JIT before ready)"
+                : "running; /health/ready answers 503 until it ends"));
         out.flush();
+        if (warmup != null) {
+            warmup.start(out);
+        }
         return server;
     }
 
@@ -273,7 +287,8 @@ public final class NotifyServer implements AutoCloseable {
      * The management port's Javalin: {@code /metrics} without a token and the health endpoints,
      * for a port that only the monitoring network reaches.
      */
-    private static Javalin startManagement(String host, int port, Notify notify, PrometheusMeterRegistry registry) {
+    private static Javalin startManagement(String host, int port, Notify notify, PrometheusMeterRegistry registry,
+                                           List<java.util.function.Supplier<dev.notify.Health.Check>> readiness) {
         return Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.jetty.addConnector((server, http) -> {
@@ -284,7 +299,7 @@ public final class NotifyServer implements AutoCloseable {
             });
             javalin.routes.get("/metrics", ctx -> OpsApi.scrape(ctx, registry));
             javalin.routes.get("/health/live", ctx -> ctx.json(java.util.Map.of("status", "live")));
-            javalin.routes.get("/health/ready", ctx -> OpsApi.ready(ctx, notify));
+            javalin.routes.get("/health/ready", ctx -> OpsApi.ready(ctx, notify, readiness));
         }).start();
     }
 
@@ -342,6 +357,9 @@ public final class NotifyServer implements AutoCloseable {
     /** Ends open streams and closes the database, then stops HTTP. */
     @Override
     public void close() {
+        if (warmup != null) {
+            warmup.stop();
+        }
         // Closing notify first completes every open SSE response, so Jetty's stop does not wait on them.
         try {
             notify.close();

@@ -89,4 +89,32 @@ class ServerOperationsTest {
         assertThatThrownBy(() -> OpsSettings.fromEnvironment(Map.of("NOTIFY_MANAGEMENT_PORT", "http")))
                 .hasMessageStartingWith("NOTIFY_MANAGEMENT_PORT must be a port number");
     }
+
+    @Test
+    void aWarmUpKeepsTheServerUnreadyUntilItEndsAndLeavesNothingInItsDatabase() throws Exception {
+        Map<String, String> env = Map.of("NOTIFY_PORT", "0", "NOTIFY_DATA_DIR", dataDir.toString(),
+                "NOTIFY_WARMUP_SECONDS", "2");
+        java.io.ByteArrayOutputStream banner = new java.io.ByteArrayOutputStream();
+        try (NotifyServer server = NotifyServer.start(ServerConfig.fromEnvironment(env), env,
+                new PrintStream(banner, true, java.nio.charset.StandardCharsets.UTF_8))) {
+            // Serves at once (streams, sends), while readiness waits for the warm-up.
+            assertThat(get(server.port(), "/health/live", null).statusCode()).isEqualTo(200);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+                HttpResponse<String> ready = get(server.port(), "/health/ready", null);
+                assertThat(ready.statusCode()).isEqualTo(200);
+                assertThat(ready.body()).contains("\"name\":\"warmup\",\"ok\":true,\"detail\":\"warmed up: ");
+            });
+            // The warm-up's sends went to its own in-memory database, none to this one.
+            assertThat(server.core().inbox("w0").unreadCount()).isZero();
+            assertThat(server.meterRegistry().orElseThrow().find(dev.notify.NotifyMeters.SENDS).counters())
+                    .allSatisfy(c -> assertThat(c.count()).isZero());
+        }
+        assertThat(banner.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("warm-up:  running; /health/ready answers 503 until it ends", "warmed up: ");
+        assertThatThrownBy(() -> NotifyServer.start(ServerConfig.fromEnvironment(env),
+                Map.of("NOTIFY_PORT", "0", "NOTIFY_DATA_DIR", dataDir.toString(), "NOTIFY_WARMUP_SECONDS", "soon"),
+                new PrintStream(OutputStream.nullOutputStream())))
+                .isInstanceOf(StartupException.class)
+                .hasMessage("NOTIFY_WARMUP_SECONDS must be a whole number of seconds 0-600 but was 'soon'");
+    }
 }

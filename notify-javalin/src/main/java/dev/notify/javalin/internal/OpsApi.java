@@ -34,7 +34,8 @@ public final class OpsApi {
     public void mount(RoutesConfig routes) {
         if (config.healthPath != null) {
             routes.get(config.healthPath + "/live", http.guarded(ctx -> live(ctx)));
-            routes.get(config.healthPath + "/ready", http.guarded(ctx -> ready(ctx, config.notify)));
+            routes.get(config.healthPath + "/ready",
+                    http.guarded(ctx -> ready(ctx, config.notify, config.readinessChecks)));
         }
         if (config.prometheus != null && config.metricsPath != null) {
             routes.get(config.metricsPath, http.guarded(ctx -> {
@@ -49,9 +50,14 @@ public final class OpsApi {
         Http.json(ctx, 200, Map.of("status", "live"));
     }
 
-    /** Answers 200 {@code {"status":"ready","checks":[...]}} or 503 with {@code "status":"unready"}. */
-    public static void ready(Context ctx, Notify notify) {
-        Health health = notify.health(READY_TIMEOUT);
+    /**
+     * Answers 200 {@code {"status":"ready","checks":[...]}} or 503 with {@code "status":"unready"}:
+     * the checks of {@link Notify#health} followed by {@code extra}.
+     */
+    public static void ready(Context ctx, Notify notify, List<java.util.function.Supplier<Health.Check>> extra) {
+        List<Health.Check> all = new ArrayList<>(notify.health(READY_TIMEOUT).checks());
+        extra.forEach(c -> all.add(c.get()));
+        Health health = new Health(all);
         List<Map<String, Object>> checks = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (Health.Check c : health.checks()) {
