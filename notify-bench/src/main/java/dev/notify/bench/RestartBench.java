@@ -40,7 +40,11 @@ final class RestartBench {
     private RestartBench() {
     }
 
-    static void run(Args args, PrintStream out) throws Exception {
+    /** What a run counted: acknowledged sends never received, duplicates, and sends received after the restart. */
+    record Result(int lost, int duplicates, int receivedAfterRestart, double secondsToReady) {
+    }
+
+    static Result run(Args args, PrintStream out) throws Exception {
         int users = args.integer("users", 2000);
         int rate = args.integer("rate", 1000);
         int warmSeconds = args.integer("warm-seconds", 20);
@@ -76,6 +80,7 @@ final class RestartBench {
         int total = rate * (warmSeconds + window + 5);
         AtomicLongArray scheduled = new AtomicLongArray(total);
         byte[] seen = new byte[total];
+        java.util.concurrent.atomic.AtomicIntegerArray acked = new java.util.concurrent.atomic.AtomicIntegerArray(total);
         long[] lastId = new long[users];
         AtomicInteger replayed = new AtomicInteger();
         AtomicInteger duplicates = new AtomicInteger();
@@ -134,9 +139,9 @@ final class RestartBench {
             // Warm phase: the last `window` seconds give the warm p99.
             java.util.function.IntSupplier anyUser = () -> random.nextInt(users);
             java.util.function.IntSupplier backUser = () -> back.get(random.nextInt(Math.max(1, backCount.get())));
-            int next = send(http, create, publisher, anyUser, rate, warmSeconds - window, 0, scheduled, errors);
+            int next = send(http, create, publisher, anyUser, rate, warmSeconds - window, 0, scheduled, errors, acked);
             recorder.getIntervalHistogram();
-            next = send(http, create, publisher, anyUser, rate, window, next, scheduled, errors);
+            next = send(http, create, publisher, anyUser, rate, window, next, scheduled, errors, acked);
             int acknowledged = next;
             awaitQuietly(() -> received(seen, 0, acknowledged) >= acknowledged - errors.get(), 10);
             Histogram warm = recorder.getIntervalHistogram();
@@ -166,7 +171,7 @@ final class RestartBench {
             int errorsBefore = errors.get();
             await(() -> backCount.get() > 0, 60, "a first stream to reopen");
             for (int s = 0; s < window; s++) {
-                next = send(http, create, publisher, backUser, rate, 1, next, scheduled, errors);
+                next = send(http, create, publisher, backUser, rate, 1, next, scheduled, errors, acked);
                 perSecond.add(recorder.getIntervalHistogram());
             }
             reconnect.join();
@@ -176,7 +181,12 @@ final class RestartBench {
             Histogram after = new Histogram(3);
             perSecond.forEach(after::add);
             after.add(tail);
-            int lost = sentTotal - errors.get() - received(seen, 0, sentTotal);
+            int lost = 0;
+            for (int k = 0; k < sentTotal; k++) {
+                if (acked.get(k) == 1 && seen[k] == 0) {
+                    lost++;
+                }
+            }
 
             Table t = new Table("Restart under load: " + users + " SSE users, " + rate + " sends/s, kill -9 and start "
                     + "on the same data; clients reconnect with their last event id over " + reconnectSeconds + " s"
@@ -196,13 +206,14 @@ final class RestartBench {
                     ratio(after.getValueAtPercentile(99), warmP99));
             t.print(out);
             out.printf(Locale.ROOT, "start to listening %.1f s, to ready %.1f s; streams before the kill %d; "
-                            + "delivered only by replay after the restart %d; lost %d; duplicates %d; "
+                            + "delivered only by replay after the restart %d; acknowledged (201) but never received %d; duplicates %d; "
                             + "POST errors %d warm, %d after the restart%n",
                     (listening - t0) / 1e9, (readyAt - t0) / 1e9, established, replayed.get(), lost, duplicates.get(),
                     warmErrors, errors.get() - errorsBefore);
             if (!ERROR_KINDS.isEmpty()) {
                 out.println("POST errors by kind: " + ERROR_KINDS);
             }
+            return new Result(lost, duplicates.get(), received(seen, restartFrom[0], sentTotal), (readyAt - t0) / 1e9);
         } finally {
             server.kill();
             TargetServer.deleteTree(data);
@@ -243,7 +254,8 @@ final class RestartBench {
 
     /** Open-loop sends numbered {@code first..}: message k is due at t0 + k/rate. Returns the next number. */
     private static int send(HttpClient http, URI create, String publisher, java.util.function.IntSupplier recipient, int rate,
-                            int seconds, int first, AtomicLongArray scheduled, AtomicInteger errors) {
+                            int seconds, int first, AtomicLongArray scheduled, AtomicInteger errors,
+                            java.util.concurrent.atomic.AtomicIntegerArray acked) {
         int n = rate * seconds;
         long t0 = System.nanoTime();
         double interval = 1e9 / rate;
@@ -263,8 +275,11 @@ final class RestartBench {
             http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
                 if (e != null || r.statusCode() / 100 != 2) {
                     errors.incrementAndGet();
-                    ERROR_KINDS.merge(e != null ? e.getClass().getSimpleName() : "HTTP " + r.statusCode(), 1,
+                    Throwable cause = e != null && e.getCause() != null ? e.getCause() : e;
+                    ERROR_KINDS.merge(cause != null ? cause.getClass().getSimpleName() : "HTTP " + r.statusCode(), 1,
                             Integer::sum);
+                } else {
+                    acked.set(k, 1);
                 }
             });
         }

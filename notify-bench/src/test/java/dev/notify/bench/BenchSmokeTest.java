@@ -40,6 +40,15 @@ class BenchSmokeTest {
     }
 
     @Test
+    void restartUnderLoadLosesNothingAcknowledgedAndWarmsUpFirst() throws Exception {
+        RestartBench.Result r = RestartBench.run(args("--users=20", "--rate=20", "--warm-seconds=3", "--seconds=2",
+                "--reconnect-seconds=1", "--warmup=1", "--server-flags=-Xmx256m"), out);
+        assertThat(r.lost()).isZero();
+        assertThat(r.duplicates()).isZero();
+        assertThat(r.receivedAfterRestart()).isPositive();
+    }
+
+    @Test
     void commitsSendsWithBothH2WriteDelays() throws Exception {
         List<CommitBench.Run> runs = CommitBench.run(args("--threads=1", "--seconds=1", "--users=10"), out);
         assertThat(runs).extracting(CommitBench.Run::mode).containsExactly("WRITE_DELAY=500", "WRITE_DELAY=0");
