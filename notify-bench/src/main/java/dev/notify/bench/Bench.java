@@ -96,7 +96,7 @@ public final class Bench {
                   outage  --emails=200 --outage-seconds=120 [--limit-seconds=900]
                   ops     --clients=8 --seconds=10 --warmup=5 --rounds=3   sends/s with metrics and rate limits on/off
                   restart --users=2000 --rate=1000 --warm-seconds=20 --seconds=10 [--reconnect-seconds=3]
-                          [--warmup=SECONDS (server's NOTIFY_WARMUP_SECONDS)] [--server-flags="-XX:..."]
+                          [--warmup=0,10 (server's NOTIFY_WARMUP_SECONDS, one cycle each)] [--server-flags="-XX:..."]
                           kill -9 a warm server under load, start it again, p99 of the first seconds vs warm
                   server  [--port=0] [--heartbeat=30] [--db=h2|pg] [--pg-url=...] [--pool=10] [--secret=...]
                           a server for e2e --url=...

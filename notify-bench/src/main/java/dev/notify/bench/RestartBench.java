@@ -40,11 +40,37 @@ final class RestartBench {
     private RestartBench() {
     }
 
-    /** What a run counted: acknowledged sends never received, duplicates, and sends received after the restart. */
-    record Result(int lost, int duplicates, int receivedAfterRestart, double secondsToReady) {
+    /**
+     * What one cycle counted: acknowledged sends never received, duplicates, sends received after
+     * the restart, seconds from start to ready, and the p99s (ms) warm and in the first window.
+     */
+    record Result(String warmup, int lost, int duplicates, int receivedAfterRestart, double secondsToReady,
+                  double warmP99, double firstWindowP99) {
     }
 
-    static Result run(Args args, PrintStream out) throws Exception {
+    /**
+     * One cycle per {@code --warmup} value (comma-separated seconds, default {@code 0,10}), side by
+     * side in one run, then a table comparing them.
+     */
+    static List<Result> run(Args args, PrintStream out) throws Exception {
+        List<Result> results = new ArrayList<>();
+        for (String w : args.get("warmup", "0,10").split(",")) {
+            results.add(cycle(args, out, w.strip()));
+        }
+        Table t = new Table("Restart under load, side by side: the p99 of the first " + args.integer("seconds", 10)
+                + " s after /health/ready against the warm p99 of the same cycle",
+                "NOTIFY_WARMUP_SECONDS", "start to ready s", "warm p99 ms", "first window p99 ms", "ratio", "lost", "dup");
+        for (Result r : results) {
+            t.row(r.warmup(), String.format(Locale.ROOT, "%.1f", r.secondsToReady()),
+                    String.format(Locale.ROOT, "%.1f", r.warmP99()), String.format(Locale.ROOT, "%.1f", r.firstWindowP99()),
+                    ratio(r.firstWindowP99(), r.warmP99()), r.lost(), r.duplicates());
+        }
+        t.print(out);
+        return results;
+    }
+
+    private static Result cycle(Args args, PrintStream out, String warmup) throws Exception {
+        ERROR_KINDS.clear();
         int users = args.integer("users", 2000);
         int rate = args.integer("rate", 1000);
         int warmSeconds = args.integer("warm-seconds", 20);
@@ -71,10 +97,7 @@ final class RestartBench {
         env.put("NOTIFY_LIMIT_SENDS_PER_SECOND", "1000000");
         env.put("NOTIFY_LIMIT_STREAMS_PER_MINUTE", "1000000");
         env.put("NOTIFY_ACCESS_LOG", "off");
-        String warmup = args.get("warmup", null);
-        if (warmup != null) {
-            env.put("NOTIFY_WARMUP_SECONDS", warmup);
-        }
+        env.put("NOTIFY_WARMUP_SECONDS", warmup);
         Path log = data.resolve("server.log");
 
         int total = rate * (warmSeconds + window + 5);
@@ -190,7 +213,7 @@ final class RestartBench {
 
             Table t = new Table("Restart under load: " + users + " SSE users, " + rate + " sends/s, kill -9 and start "
                     + "on the same data; clients reconnect with their last event id over " + reconnectSeconds + " s"
-                    + (warmup != null ? "; NOTIFY_WARMUP_SECONDS=" + warmup : ""), "window", "p50 ms", "p99 ms",
+                    + "; NOTIFY_WARMUP_SECONDS=" + warmup, "window", "p50 ms", "p99 ms",
                     "max ms", "vs warm p99");
             double warmP99 = warm.getValueAtPercentile(99);
             t.row("warm (last " + window + " s before the kill)", EndToEndBench.ms(warm.getValueAtPercentile(50)),
@@ -213,7 +236,8 @@ final class RestartBench {
             if (!ERROR_KINDS.isEmpty()) {
                 out.println("POST errors by kind: " + ERROR_KINDS);
             }
-            return new Result(lost, duplicates.get(), received(seen, restartFrom[0], sentTotal), (readyAt - t0) / 1e9);
+            return new Result(warmup, lost, duplicates.get(), received(seen, restartFrom[0], sentTotal),
+                    (readyAt - t0) / 1e9, warmP99 / 1e6, after.getValueAtPercentile(99) / 1e6);
         } finally {
             server.kill();
             TargetServer.deleteTree(data);
@@ -221,7 +245,7 @@ final class RestartBench {
     }
 
     private static String ratio(double p99, double warmP99) {
-        return String.format(Locale.ROOT, "%.1f×", p99 / Math.max(1, warmP99));
+        return String.format(Locale.ROOT, "%.1f×", p99 / Math.max(1e-6, warmP99));
     }
 
     private static int received(byte[] seen, int from, int to) {

@@ -42,7 +42,7 @@ class BenchSmokeTest {
     @Test
     void restartUnderLoadLosesNothingAcknowledgedAndWarmsUpFirst() throws Exception {
         RestartBench.Result r = RestartBench.run(args("--users=20", "--rate=20", "--warm-seconds=3", "--seconds=2",
-                "--reconnect-seconds=1", "--warmup=1", "--server-flags=-Xmx256m"), out);
+                "--reconnect-seconds=1", "--warmup=1", "--server-flags=-Xmx256m"), out).get(0);
         assertThat(r.lost()).isZero();
         assertThat(r.duplicates()).isZero();
         assertThat(r.receivedAfterRestart()).isPositive();
