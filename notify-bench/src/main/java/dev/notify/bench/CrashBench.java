@@ -130,6 +130,8 @@ final class CrashBench {
     private final GreenMail smtp;
     private final AtomicInteger nextToSend = new AtomicInteger();
     private final Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
+    /** Set when a wait timed out: the nodes' logs then stay for a reader. */
+    private volatile boolean keepLogs;
     private final AtomicInteger posts = new AtomicInteger();
     private final AtomicLong roundRobin = new AtomicLong();
     private volatile boolean stop;
@@ -504,8 +506,10 @@ final class CrashBench {
                 logs.append("\n--- node ").append(i + 1).append(" log ---\n")
                         .append(ServerProcess.tail(work.resolve("node-" + (i + 1) + ".log")));
             }
+            keepLogs = true;
             throw new IllegalStateException("timed out waiting for " + what + " (acknowledged " + acknowledged.size()
-                    + ", emails " + smtp.getReceivedMessages().length + ")" + logs, e);
+                    + ", emails " + smtp.getReceivedMessages().length + "; the nodes' whole logs are kept in "
+                    + work + ")" + logs, e);
         }
     }
 
@@ -540,7 +544,16 @@ final class CrashBench {
                 System.err.println("could not drop schema " + schema + ": " + e.getMessage());
             }
         }
-        TargetServer.deleteTree(work);
+        if (keepLogs) {
+            // Only the logs: the databases go.
+            try (var files = Files.list(work)) {
+                files.filter(f -> !f.getFileName().toString().endsWith(".log")).forEach(TargetServer::deleteTree);
+            } catch (IOException e) {
+                TargetServer.deleteTree(work);
+            }
+        } else {
+            TargetServer.deleteTree(work);
+        }
     }
 
     private static void execute(String url, String sql) throws SQLException {
