@@ -185,7 +185,7 @@ public final class SendPipeline {
 
     private void publish(List<Notification> created) {
         for (Notification n : created) {
-            bus.publish(StreamEvent.created(n));
+            bus.publish(StreamEvent.stored(n));
         }
         if (!created.isEmpty() && outbox.hasChannels()) {
             outbox.wake();
@@ -198,7 +198,7 @@ public final class SendPipeline {
         for (JdbiNotificationStore.Sent sent : sends) {
             metrics.sent(sent.created().size());
             for (Notification n : sent.created()) {
-                bus.publish(StreamEvent.created(n));
+                bus.publish(StreamEvent.stored(n));
                 queued = true;
             }
         }
