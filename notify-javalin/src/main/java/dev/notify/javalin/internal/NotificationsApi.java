@@ -143,12 +143,9 @@ public final class NotificationsApi {
         Http.json(ctx, 200, Map.of("unseen_count", notify.inbox(p.userId()).unseenCount()));
     }
 
-    /** The body of a bulk operation: a selection, or an empty body (or none) for all. */
+    /** The body of a bulk operation: a selection, or an empty body (or none, or {}) for all. */
     private InboxSelection selection(Context ctx) {
-        if (ctx.body().isBlank()) {
-            return InboxSelection.all();
-        }
-        ObjectNode body = http.readJsonObject(ctx);
+        ObjectNode body = http.readOptionalJsonObject(ctx);
         Http.rejectUnknownFields(body, InboxRequests.SELECTION_FIELDS);
         return InboxRequests.selection(body);
     }
