@@ -1,6 +1,5 @@
 package dev.notify.internal;
 
-import dev.notify.Notification;
 import dev.notify.StreamConnection;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
