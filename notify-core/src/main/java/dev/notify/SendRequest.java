@@ -231,6 +231,12 @@ public record SendRequest(
      * members are known. The resolved list is not bound by {@value Limits#RECIPIENTS_MAX}: a topic
      * may have any number of members, each of whom gets one notification.
      */
+    /** This request with other actions (e.g. a template's, rendered). */
+    public SendRequest withActions(List<NotificationAction> actions) {
+        return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email, template,
+                params, locale, topic, key, actions, expiresAt);
+    }
+
     public SendRequest withRecipients(List<String> recipients) {
         return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email, template,
                 params, locale, topic, key, actions, expiresAt);

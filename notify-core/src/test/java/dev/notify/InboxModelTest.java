@@ -351,6 +351,31 @@ class InboxModelTest {
     }
 
     @Test
+    void aTemplatesActionsAreRenderedForEachSendAndItsCategoryIsAFilter() {
+        var templates = dev.notify.template.TemplateRegistry.builder()
+                .template(dev.notify.template.Template.builder("expense_approval").category("approvals")
+                        .locale(java.util.Locale.ENGLISH, dev.notify.template.Template.Parts.of("Approve {{id}}?", ""))
+                        .action(NotificationAction.callback("approve", "Approve {{amount}}", Map.of("report", "{{id}}")))
+                        .action(NotificationAction.link("open", "Open", "/expenses/{{id}}"))
+                        .build())
+                .build();
+        Notify withTemplates = db.notifyBuilder().clock(clock).templates(templates).build();
+        others.add(withTemplates);
+
+        Notification n = withTemplates.send(SendRequest.to("alice").template("expense_approval",
+                Map.of("id", 12, "amount", "EUR 40")).build()).first();
+        send("alice", "t", "other");
+
+        Notification stored = withTemplates.inbox("alice").get(n.id());
+        assertThat(stored.actions()).extracting(NotificationAction::label).containsExactly("Approve EUR 40", "Open");
+        assertThat(stored.action("approve").payload()).containsEntry("report", "12");
+        assertThat(stored.action("open").url()).isEqualTo("/expenses/12");
+        assertThat(stored.category()).isEqualTo("approvals");
+        assertThat(titles(withTemplates.inbox("alice").list(InboxQuery.firstPage().withCategory("approvals"))))
+                .containsExactly("Approve 12?");
+    }
+
+    @Test
     void fiftyConcurrentSendsWithOneKeyLeaveOneRowAndAGapFreeStream() throws Exception {
         RecordingSink live = new RecordingSink();
         notify.openStream("alice", live, StreamOptions.live());

@@ -219,6 +219,9 @@ public final class SendPipeline {
             r = request.withRecipients(List.copyOf(all));
         }
         Template template = r.templated() ? templates.get(r.template()) : null;
+        if (template != null && r.actions().isEmpty() && !template.actions().isEmpty()) {
+            r = r.withActions(template.renderActions(r.params()));
+        }
         Map<String, Recipient> profiles = template != null || !channels.isEmpty()
                 ? directory.findAll(r.recipients()) : Map.of();
         PreferenceSnapshot prefs = channels.isEmpty() ? PreferenceSnapshot.NONE : preferences.snapshot(r.recipients());
