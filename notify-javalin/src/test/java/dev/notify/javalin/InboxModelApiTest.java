@@ -192,6 +192,22 @@ class InboxModelApiTest {
     }
 
     @Test
+    void aWebSocketResumingAfterAnEventIdReceivesTheChangesItMissedInOrder() {
+        long id = approval();
+        server.post(BASE + "/" + id + "/archive", alice, null);
+        server.post(BASE + "/" + id + "/actions/approve", alice, null);
+        server.post(BASE + "/" + id + "/unarchive", alice, null);
+        try (WsTestClient ws = WsTestClient.open(server, "last_event_id=1&token=" + alice)) {
+            ws.next(WAIT); // connection_established
+            List<Map<String, Object>> events = List.of(ws.next(WAIT), ws.next(WAIT), ws.next(WAIT));
+            assertThat(events).extracting(m -> m.get("type"))
+                    .containsExactly("notifications_archived", "notification_action", "notifications_unarchived");
+            assertThat(events).extracting(m -> ((Number) m.get("event_id")).longValue()).containsExactly(2L, 3L, 4L);
+            assertThat(events.get(1)).containsEntry("action_id", "approve").containsEntry("payload", Map.of("form", 9));
+        }
+    }
+
+    @Test
     void webSocketMessagesPerformActionsArchiveAndSnooze() {
         long id = approval();
         try (WsTestClient ws = WsTestClient.open(server, "token=" + alice)) {
