@@ -92,6 +92,8 @@ public final class Notify implements AutoCloseable {
     private final TemplateRegistry templates;
     private final StreamTickets streamTickets;
     private final ScheduledExecutorService housekeeping;
+    private final dev.notify.internal.SnoozeWaker snoozes;
+    private final ActionListener actionListener;
     private final OutboxSettings outboxSettings;
     private final SendPipeline pipeline;
     private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
@@ -148,6 +150,9 @@ public final class Notify implements AutoCloseable {
         }
         bus.subscribe(hub::onEvent);
         outbox.start();
+        this.actionListener = b.actionListener;
+        this.snoozes = new dev.notify.internal.SnoozeWaker(store, bus, clock, outboxSettings.pollInterval());
+        snoozes.start();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "notify-housekeeping");
             t.setDaemon(true);
@@ -338,13 +343,15 @@ public final class Notify implements AutoCloseable {
 
     /**
      * Deletes what retention allows: delivered, closed and dead outbox rows past their retention,
-     * and notifications read longer ago than {@link OutboxSettings#readNotificationRetention()}.
+     * and notifications read longer ago than {@link OutboxSettings#readNotificationRetention()}
+     * (inbox changes kept for stream replay and action records too), and expired notifications.
      * Runs every {@link OutboxSettings#housekeepingInterval()}; call it to run now.
      */
     public Housekeeping housekeep() {
         Instant now = clock.instant();
         int outboxRows = outbox.deleteExpired(now);
-        int notifications = store.deleteReadBefore(now.minus(outboxSettings.readNotificationRetention()));
+        int notifications = store.deleteReadBefore(now.minus(outboxSettings.readNotificationRetention()))
+                + store.deleteExpired(now, now.minus(outboxSettings.readNotificationRetention()));
         for (DeliveryChannel channel : channels.values()) {
             channel.housekeep(now);
         }
@@ -377,7 +384,7 @@ public final class Notify implements AutoCloseable {
         if (recipient == null || recipient.isBlank() || recipient.length() > Limits.RECIPIENT_MAX) {
             throw InvalidRequestException.field("recipient", "must be 1 to " + Limits.RECIPIENT_MAX + " characters");
         }
-        return new StoreInbox(store, bus, clock, recipient);
+        return new StoreInbox(store, bus, clock, recipient, actionListener, snoozes::wake);
     }
 
     /**
@@ -546,6 +553,7 @@ public final class Notify implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        snoozes.close();
         outbox.close();
         for (DeliveryChannel channel : channels.values()) {
             try {
@@ -595,6 +603,16 @@ public final class Notify implements AutoCloseable {
         private TemplateRegistry templates = TemplateRegistry.builder().build();
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private Duration outboxStuckAfter = DEFAULT_OUTBOX_STUCK_AFTER;
+        private ActionListener actionListener = ActionListener.NONE;
+
+        /**
+         * Told of each callback action the first time a recipient performs it (default
+         * {@link ActionListener#NONE}).
+         */
+        public Builder onAction(ActionListener listener) {
+            this.actionListener = java.util.Objects.requireNonNull(listener, "listener");
+            return this;
+        }
 
         private Builder() {
         }

@@ -52,6 +52,13 @@ import java.util.regex.Pattern;
  * @param locale         the locale to render in for every recipient, or null for each recipient's own
  *                       (the directory's, else the template's default)
  * @param topic          a topic whose members receive the notification too, or null
+ * @param key            optional replace key, 1 to {@value Limits#IDEMPOTENCY_KEY_MAX} characters: a
+ *                       send with the key of a notification a recipient already has replaces that
+ *                       one (new content and sequence, unread and unseen again, streamed as
+ *                       {@code notification_updated}) instead of adding one; out-of-band channels
+ *                       use it as their collapse identifier (the Web Push {@code Topic})
+ * @param actions        up to {@value NotificationAction#MAX_PER_NOTIFICATION} buttons (never null)
+ * @param expiresAt      when the notification stops being shown (then housekeeping deletes it), or null
  */
 public record SendRequest(
         List<String> recipients,
@@ -66,7 +73,10 @@ public record SendRequest(
         String template,
         Map<String, Object> params,
         Locale locale,
-        String topic) {
+        String topic,
+        String key,
+        List<NotificationAction> actions,
+        java.time.Instant expiresAt) {
 
     private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9_.:-]+");
 
@@ -134,6 +144,20 @@ public record SendRequest(
         if (idempotencyKey != null) {
             requireText("idempotency_key", idempotencyKey, Limits.IDEMPOTENCY_KEY_MAX);
         }
+        InputRules.text("key", key);
+        if (key != null) {
+            requireText("key", key, Limits.IDEMPOTENCY_KEY_MAX);
+        }
+        actions = NotificationAction.checkAll(actions);
+        if (!actions.isEmpty()) {
+            var views = new ArrayList<Map<String, Object>>();
+            actions.forEach(a -> views.add(dev.notify.json.Json.actionView(a)));
+            int length = dev.notify.json.Json.write(views).length();
+            if (length > Limits.DATA_JSON_MAX) {
+                throw InvalidRequestException.field("actions", "must be at most " + Limits.DATA_JSON_MAX
+                        + " characters as JSON but were " + length);
+            }
+        }
         if (email != null) {
             if (recipients.size() != 1 || topic != null) {
                 throw InvalidRequestException.field("email", "may only be given with exactly one recipient");
@@ -175,6 +199,14 @@ public record SendRequest(
     }
 
     /** Starts a request for the given recipients (user ids). */
+    /** A request without a replace key, actions or expiry (the components added later). */
+    public SendRequest(List<String> recipients, String type, String title, String message, Map<String, Object> data,
+                       String link, Priority priority, String idempotencyKey, String email, String template,
+                       Map<String, Object> params, Locale locale, String topic) {
+        this(recipients, type, title, message, data, link, priority, idempotencyKey, email, template, params, locale,
+                topic, null, List.of(), null);
+    }
+
     public static Builder to(String... recipients) {
         return new Builder().recipients(Arrays.asList(recipients));
     }
@@ -199,9 +231,15 @@ public record SendRequest(
      * members are known. The resolved list is not bound by {@value Limits#RECIPIENTS_MAX}: a topic
      * may have any number of members, each of whom gets one notification.
      */
+    /** This request with other actions (e.g. a template's, rendered). */
+    public SendRequest withActions(List<NotificationAction> actions) {
+        return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email, template,
+                params, locale, topic, key, actions, expiresAt);
+    }
+
     public SendRequest withRecipients(List<String> recipients) {
         return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email, template,
-                params, locale, topic);
+                params, locale, topic, key, actions, expiresAt);
     }
 
     /** Builds a {@link SendRequest}; see the record components for the rules. */
@@ -219,8 +257,29 @@ public record SendRequest(
         private Map<String, Object> params;
         private Locale locale;
         private String topic;
+        private String key;
+        private final List<NotificationAction> actions = new ArrayList<>();
+        private java.time.Instant expiresAt;
 
         private Builder() {
+        }
+
+        /** The replace key: see {@link SendRequest#key()}. */
+        public Builder key(String key) {
+            this.key = key;
+            return this;
+        }
+
+        /** Adds a button (at most {@value NotificationAction#MAX_PER_NOTIFICATION} in all). */
+        public Builder action(NotificationAction action) {
+            this.actions.add(action);
+            return this;
+        }
+
+        /** When the notification stops being shown, or null for never. */
+        public Builder expiresAt(java.time.Instant expiresAt) {
+            this.expiresAt = expiresAt;
+            return this;
         }
 
         /** Renders the named template with these parameters instead of a literal title and message. */
@@ -296,7 +355,7 @@ public record SendRequest(
                         "must be at most " + Limits.RECIPIENTS_MAX + " but was " + named);
             }
             return new SendRequest(recipients, type, title, message, data, link, priority, idempotencyKey, email,
-                    template, params, locale, topic);
+                    template, params, locale, topic, key, actions, expiresAt);
         }
     }
 }

@@ -1,31 +1,65 @@
 package dev.notify;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * A change to one recipient's inbox, as the stream hub delivers it to that recipient's open
  * connections.
  *
+ * <p>Every change is an entry in the recipient's log, numbered by the same per-recipient sequence
+ * as the notifications: a new notification takes the next sequence number, and so does each
+ * later change (read, seen, archived, replaced, snoozed, an action...). The stream sends that
+ * number as the event id; a client reconnecting with it receives every later entry, in order.
+ *
  * @param kind           what changed
  * @param recipient      whose inbox changed
- * @param notification   the new notification, for {@link Kind#NOTIFICATION}; null otherwise, and
- *                       also null for a notification heard from another node (the stream hub then
- *                       reads it from the store)
- * @param notificationId the notification read or deleted, for {@link Kind#READ} and
- *                       {@link Kind#DELETED}; 0 otherwise
- * @param seq            for {@link Kind#NOTIFICATION} its sequence number; for
- *                       {@link Kind#ALL_READ} the highest sequence marked read; 0 otherwise
- * @param count          for {@link Kind#ALL_READ} how many were marked; 0 otherwise
+ * @param notification   the notification, for {@link Kind#NOTIFICATION} and {@link Kind#UPDATED};
+ *                       null otherwise, and also null for an event heard from another node (the
+ *                       stream hub then reads it from the store)
+ * @param notificationId the notification concerned when there is one, else 0
+ * @param seq            the entry's sequence number in the recipient's log (for
+ *                       {@link Kind#NOTIFICATION} and {@link Kind#UPDATED} the notification's
+ *                       {@code seq}); 0 for an event that is not in the log
+ * @param count          for {@link Kind#ALL_READ} and the bulk kinds how many notifications changed;
+ *                       0 otherwise
+ * @param fields         the event's JSON fields on the wire, for kinds other than
+ *                       {@link Kind#NOTIFICATION} and {@link Kind#UPDATED} (see
+ *                       {@code docs/protocol.md}); null for an event heard from another node
  */
 public record StreamEvent(Kind kind, String recipient, Notification notification, long notificationId,
-                          long seq, int count) {
+                          long seq, int count, Map<String, Object> fields) {
 
-    /** The kinds of inbox change. Only {@link #NOTIFICATION} is replayed after a reconnect. */
+    /** The kinds of inbox change. */
     public enum Kind {
+        /** A new notification. */
         NOTIFICATION("notification"),
+        /** One notification read. */
         READ("notification_read"),
+        /** Every unread notification read. */
         ALL_READ("all_read"),
-        DELETED("notification_deleted");
+        /** One notification deleted. */
+        DELETED("notification_deleted"),
+        /** A notification replaced by a send with the same key: new content, unread and unseen. */
+        UPDATED("notification_updated"),
+        /** Notifications marked read in bulk (by ids, type or before a sequence). */
+        BULK_READ("notifications_read"),
+        /** Notifications marked seen. */
+        SEEN("notifications_seen"),
+        /** Notifications archived. */
+        ARCHIVED("notifications_archived"),
+        /** Notifications taken out of the archive. */
+        UNARCHIVED("notifications_unarchived"),
+        /** Notifications deleted in bulk (by ids, type or before a sequence) or by key. */
+        BULK_DELETED("notifications_deleted"),
+        /** A notification snoozed until an instant: hidden until then. */
+        SNOOZED("notification_snoozed"),
+        /** A snoozed notification back, unseen (its snooze came due, or was cancelled). */
+        UNSNOOZED("notification_unsnoozed"),
+        /** A callback action performed, the first time. */
+        ACTION("notification_action");
 
         private final String wireName;
 
@@ -33,29 +67,77 @@ public record StreamEvent(Kind kind, String recipient, Notification notification
             this.wireName = wireName;
         }
 
-        /** The event name on the wire (the SSE {@code event:} field). */
+        /** The event name on the wire (the SSE {@code event:} field, the WebSocket {@code type}). */
         public String wireName() {
             return wireName;
+        }
+
+        /** Parses a {@link #wireName()}. @throws IllegalArgumentException for an unknown name */
+        public static Kind ofWireName(String name) {
+            for (Kind k : values()) {
+                if (k.wireName.equals(name)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown stream event '" + name + "'");
+        }
+
+        /** True for the kinds that carry a whole notification. */
+        public boolean carriesNotification() {
+            return this == NOTIFICATION || this == UPDATED;
         }
     }
 
     public StreamEvent {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(recipient, "recipient");
+        fields = fields == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }
 
+    /** An event without wire fields; {@link #fields()} is derived for the four original kinds. */
+    public StreamEvent(Kind kind, String recipient, Notification notification, long notificationId, long seq,
+                       int count) {
+        // An ALL_READ's seq was its up_to_seq: it moves to the fields, the event stays outside the log.
+        this(kind, recipient, notification, notificationId, kind == Kind.ALL_READ ? 0 : seq, count,
+                legacyFields(kind, notificationId, seq, count));
+    }
+
+    private static Map<String, Object> legacyFields(Kind kind, long notificationId, long seq, int count) {
+        return switch (kind) {
+            case READ, DELETED -> Map.of("notification_id", notificationId);
+            case ALL_READ -> Map.of("count", count, "up_to_seq", seq);
+            default -> null;
+        };
+    }
+
+    /** True when the event holds what a stream writes (false for one heard from another node). */
+    public boolean complete() {
+        return kind.carriesNotification() ? notification != null : fields != null;
+    }
+
+    /** A new notification. */
     public static StreamEvent created(Notification n) {
-        return new StreamEvent(Kind.NOTIFICATION, n.recipient(), n, n.id(), n.seq(), 0);
+        return new StreamEvent(Kind.NOTIFICATION, n.recipient(), n, n.id(), n.seq(), 0, null);
     }
 
+    /** A notification just stored by a send: {@link Kind#UPDATED} if it replaced one, else new. */
+    public static StreamEvent stored(Notification n) {
+        return n.updatedAt() == null ? created(n)
+                : new StreamEvent(Kind.UPDATED, n.recipient(), n, n.id(), n.seq(), 0, null);
+    }
+
+    /** One notification read, outside the log (no sequence number). */
     public static StreamEvent read(String recipient, long notificationId) {
         return new StreamEvent(Kind.READ, recipient, null, notificationId, 0, 0);
     }
 
+    /** Every unread notification up to {@code upToSeq} read, outside the log. */
     public static StreamEvent allRead(String recipient, long upToSeq, int count) {
-        return new StreamEvent(Kind.ALL_READ, recipient, null, 0, upToSeq, count);
+        return new StreamEvent(Kind.ALL_READ, recipient, null, 0, 0, count,
+                Map.of("count", count, "up_to_seq", upToSeq));
     }
 
+    /** One notification deleted, outside the log. */
     public static StreamEvent deleted(String recipient, long notificationId) {
         return new StreamEvent(Kind.DELETED, recipient, null, notificationId, 0, 0);
     }

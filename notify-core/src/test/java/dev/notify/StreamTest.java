@@ -208,7 +208,9 @@ class StreamTest {
         notify.openStream("alice", sink, StreamOptions.resumeAfter(1));
         send("alice", "n6");
 
-        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(2L, 4L, 5L, 6L));
+        // The delete is entry 6 of the log; the next notification is 7.
+        eventually().untilAsserted(() -> assertThat(sink.seqs()).containsExactly(2L, 4L, 5L, 7L));
+        assertThat(sink.kinds()).contains(StreamEvent.Kind.DELETED);
     }
 
     @Test
@@ -467,12 +469,13 @@ class StreamTest {
         StreamEvent read = sink.events.get(3);
         assertThat(read.notificationId()).isEqualTo(n1.id());
         StreamEvent allRead = sink.events.get(4);
-        assertThat(allRead.seq()).isEqualTo(3);
+        assertThat(allRead.fields()).containsEntry("up_to_seq", 3L);
+        assertThat(allRead.seq()).isEqualTo(5); // every change is an entry in the recipient's log
         assertThat(allRead.count()).isEqualTo(2);
         StreamEvent deleted = sink.events.get(5);
         assertThat(deleted.notificationId()).isEqualTo(n2.id());
         assertThat(sink.events).allSatisfy(e -> assertThat(e.recipient()).isEqualTo("alice"));
-        assertThat(sink.seqs()).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(sink.seqs()).containsExactly(1L, 2L, 3L, 7L);
     }
 
     @Test

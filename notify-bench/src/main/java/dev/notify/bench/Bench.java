@@ -81,7 +81,7 @@ public final class Bench {
                           [--server-classpath=...] [--server-cpus=0-3] [--client-cpus=4-7] [--node=node]
                           [--node-dir=notify-bench/node]
                   flood   --streams=1000 [--users=1] [--loris=0] [--hold=10] [--nofile=1024] [--server-java=...]
-                  store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--queries=2000] [--db=h2|jdbc:...]
+                  store   --rows=1000000 --users=100000 --batch=1000 --heavy=20000 [--queries=2000] [--db=h2|jdbc:...] [--inbox=true]
                   broadcast --users=10000 --rate=2 --broadcasts=300 [--warmup=N] [--no-warmup] [--drain=30]
                           [--phases=without,with] [--slow-bytes=16] [--sources=1] [--db=h2|pg] [--pg-url=...]
                           [--server=process|in-process] [--server-flags=-Xmx2g] [--server-java=...]

@@ -1,6 +1,11 @@
 package dev.notify.internal;
 
+import dev.notify.ActionListener;
 import dev.notify.InboxQuery;
+import dev.notify.InboxSelection;
+import dev.notify.InvalidRequestException;
+import dev.notify.NotificationAction;
+import dev.notify.StreamEvent;
 import dev.notify.Notification;
 import dev.notify.NotFoundException;
 import dev.notify.NotifyException;
@@ -20,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +57,8 @@ public final class JdbiNotificationStore {
     public static final String HISTORY_TABLE = "notify_schema_history";
 
     private static final String COLUMNS =
-            "id, recipient, seq, type, title, message, data, link, priority, created_at, read_at";
+            "id, recipient, seq, type, title, message, data, link, priority, created_at, read_at, seen_at, archived_at,"
+            + " snoozed_until, expires_at, updated_at, replace_key, category, actions";
 
     private final Jdbi jdbi;
     private final boolean postgres;
@@ -102,7 +109,11 @@ public final class JdbiNotificationStore {
      * The type, title and message stored for one recipient when they differ from the request's
      * (a template rendered in the recipient's locale).
      */
-    public record Content(String type, String title, String message) {
+    public record Content(String type, String title, String message, String category) {
+        /** Content without a category (not from a template). */
+        public Content(String type, String title, String message) {
+            this(type, title, message, null);
+        }
     }
 
     /**
@@ -205,10 +216,25 @@ public final class JdbiNotificationStore {
                 fresh.removeAll(late.keySet());
             }
         }
-        var batch = handle.prepareBatch("INSERT INTO notify_notification"
-                + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at)"
-                + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created)");
         Content literal = new Content(request.type(), request.title(), request.message());
+        String actions = request.actions().isEmpty() ? null : actionsJson(request.actions());
+        List<Notification> created = new ArrayList<>(fresh.size());
+        if (request.key() != null) {
+            // Under the counter locks: no concurrent send to these recipients can add or move a keyed row now.
+            created.addAll(replace(handle, request, fresh, seqs, contents, literal, data, actions, createdAt));
+            for (Notification n : created) {
+                byRecipient.put(n.recipient(), n);
+                fresh.remove(n.recipient());
+            }
+            if (fresh.isEmpty()) {
+                return new Inserted(byRecipient, created);
+            }
+        }
+        var batch = handle.prepareBatch("INSERT INTO notify_notification"
+                + " (recipient, seq, type, title, message, data, link, priority, idempotency_key, created_at,"
+                + " expires_at, replace_key, category, actions)"
+                + " VALUES (:r, :seq, :type, :title, :message, :data, :link, :priority, :key, :created,"
+                + " :expires, :replaceKey, :category, :actions)");
         for (String recipient : fresh) {
             Content content = contents.getOrDefault(recipient, literal);
             batch.bind("r", recipient)
@@ -221,20 +247,87 @@ public final class JdbiNotificationStore {
                     .bind("priority", request.priority().wireName())
                     .bind("key", key)
                     .bind("created", timestamp(createdAt))
+                    .bind("expires", nullableTimestamp(request.expiresAt()))
+                    .bind("replaceKey", request.key())
+                    .bind("category", content.category())
+                    .bind("actions", actions)
                     .add();
         }
         List<Long> ids = batch.executePreparedBatch("id").mapTo(Long.class).list();
-        List<Notification> created = new ArrayList<>(fresh.size());
         for (int i = 0; i < fresh.size(); i++) {
             String recipient = fresh.get(i);
             Content content = contents.getOrDefault(recipient, literal);
             Notification n = new Notification(ids.get(i), recipient, seqs.get(recipient), content.type(),
                     content.title(), content.message(), request.data(), request.link(), request.priority(), createdAt,
-                    null);
+                    null, null, null, null, micros(request.expiresAt()), null, request.key(), content.category(),
+                    request.actions());
             byRecipient.put(recipient, n);
             created.add(n);
         }
         return new Inserted(byRecipient, created);
+    }
+
+    /**
+     * Replaces the recipients' notifications stored under the request's replace key: new content,
+     * the sequence number already allocated, unread, unseen, not archived, not snoozed.
+     *
+     * @return the replaced notifications as now stored
+     */
+    private List<Notification> replace(Handle handle, SendRequest request, List<String> recipients, Map<String, Long> seqs,
+                                       Map<String, Content> contents, Content literal, String data, String actions,
+                                       Instant now) {
+        Map<String, Notification> old = new HashMap<>();
+        handle.createQuery("SELECT " + COLUMNS + " FROM notify_notification WHERE replace_key = :k AND recipient IN (<rs>)")
+                .bind("k", request.key())
+                .bindList("rs", recipients)
+                .map(JdbiNotificationStore::map)
+                .forEach(n -> old.put(n.recipient(), n));
+        if (old.isEmpty()) {
+            return List.of();
+        }
+        var batch = handle.prepareBatch("UPDATE notify_notification SET seq = :seq, type = :type, title = :title,"
+                + " message = :message, data = :data, link = :link, priority = :priority,"
+                + " idempotency_key = COALESCE(:key, idempotency_key), expires_at = :expires, category = :category,"
+                + " actions = :actions, updated_at = :now, read_at = NULL, seen_at = NULL, archived_at = NULL,"
+                + " snoozed_until = NULL WHERE id = :id");
+        List<Notification> replaced = new ArrayList<>();
+        for (String recipient : recipients) {
+            Notification was = old.get(recipient);
+            if (was == null) {
+                continue;
+            }
+            Content content = contents.getOrDefault(recipient, literal);
+            batch.bind("seq", seqs.get(recipient))
+                    .bind("type", content.type())
+                    .bind("title", content.title())
+                    .bind("message", content.message())
+                    .bind("data", data)
+                    .bind("link", request.link())
+                    .bind("priority", request.priority().wireName())
+                    .bind("key", request.idempotencyKey())
+                    .bind("expires", nullableTimestamp(request.expiresAt()))
+                    .bind("category", content.category())
+                    .bind("actions", actions)
+                    .bind("now", timestamp(now))
+                    .bind("id", was.id())
+                    .add();
+            replaced.add(new Notification(was.id(), recipient, seqs.get(recipient), content.type(), content.title(),
+                    content.message(), request.data(), request.link(), request.priority(), was.createdAt(), null, null,
+                    null, null, micros(request.expiresAt()), now, request.key(), content.category(),
+                    request.actions()));
+        }
+        batch.execute();
+        return replaced;
+    }
+
+    private static String actionsJson(List<NotificationAction> actions) {
+        List<Map<String, Object>> views = new ArrayList<>(actions.size());
+        actions.forEach(a -> views.add(Json.actionView(a)));
+        return Json.write(views);
+    }
+
+    private static Instant micros(Instant t) {
+        return t == null ? null : t.truncatedTo(ChronoUnit.MICROS);
     }
 
     /**
@@ -312,23 +405,48 @@ public final class JdbiNotificationStore {
         knownRecipients.add(recipient);
     }
 
-    public Page list(String recipient, InboxQuery query) {
+    /** Not expired: hidden from every list and count once {@code expires_at} has passed. */
+    private static final String NOT_EXPIRED = " AND (expires_at IS NULL OR expires_at > :now)";
+    /** Shown by default and counted: not archived, not snoozed, not expired. */
+    private static final String VISIBLE = " AND archived_at IS NULL AND snoozed_until IS NULL" + NOT_EXPIRED;
+
+    /** One page of the recipient's inbox as seen at {@code now}. */
+    public Page list(String recipient, InboxQuery query, Instant now) {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS
                 + " FROM notify_notification WHERE recipient = :r AND seq < :before");
+        sql.append(query.archived() ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL");
+        sql.append(query.snoozed() ? " AND snoozed_until IS NOT NULL" : " AND snoozed_until IS NULL");
+        sql.append(NOT_EXPIRED);
         if (query.unreadOnly()) {
             sql.append(" AND read_at IS NULL");
         }
+        if (query.unseenOnly()) {
+            sql.append(" AND seen_at IS NULL");
+        }
         if (query.type() != null) {
             sql.append(" AND type = :type");
+        }
+        if (query.category() != null) {
+            sql.append(" AND category = :category");
+        }
+        if (query.priority() != null) {
+            sql.append(" AND priority = :priority");
         }
         sql.append(" ORDER BY seq DESC LIMIT :limit");
         List<Notification> rows = withHandle(h -> {
             var q = h.createQuery(sql.toString())
                     .bind("r", recipient)
                     .bind("before", query.beforeSeq())
+                    .bind("now", timestamp(now))
                     .bind("limit", query.limit() + 1);
             if (query.type() != null) {
                 q.bind("type", query.type());
+            }
+            if (query.category() != null) {
+                q.bind("category", query.category());
+            }
+            if (query.priority() != null) {
+                q.bind("priority", query.priority().wireName());
             }
             return q.map(JdbiNotificationStore::map).list();
         });
@@ -339,6 +457,11 @@ public final class JdbiNotificationStore {
         return new Page(page, Long.toString(page.get(page.size() - 1).seq()));
     }
 
+    /** One page of the recipient's inbox as seen now. */
+    public Page list(String recipient, InboxQuery query) {
+        return list(recipient, query, Instant.now());
+    }
+
     /** Housekeeping: deletes notifications read before {@code readBefore}. @return how many */
     public int deleteReadBefore(Instant readBefore) {
         return withHandle(h -> h.createUpdate("DELETE FROM notify_notification WHERE read_at IS NOT NULL AND read_at < :t")
@@ -346,10 +469,46 @@ public final class JdbiNotificationStore {
                 .execute());
     }
 
+    /**
+     * Housekeeping of the inbox model: deletes notifications expired before {@code now}, and
+     * inbox changes and action records older than {@code changesBefore}.
+     *
+     * @return how many notifications were deleted
+     */
+    public int deleteExpired(Instant now, Instant changesBefore) {
+        return withHandle(h -> {
+            h.createUpdate("DELETE FROM notify_inbox_change WHERE created_at < :t")
+                    .bind("t", timestamp(changesBefore))
+                    .execute();
+            h.createUpdate("DELETE FROM notify_action_performed WHERE performed_at < :t")
+                    .bind("t", timestamp(changesBefore))
+                    .execute();
+            return h.createUpdate("DELETE FROM notify_notification WHERE expires_at IS NOT NULL AND expires_at <= :now")
+                    .bind("now", timestamp(now))
+                    .execute();
+        });
+    }
+
+    /** Unread notifications shown at {@code now} (not archived, snoozed or expired). */
+    public long unreadCount(String recipient, Instant now) {
+        return count(recipient, " AND read_at IS NULL", now);
+    }
+
+    /** Unread notifications shown now. */
     public long unreadCount(String recipient) {
-        return withHandle(h -> h.createQuery(
-                        "SELECT COUNT(*) FROM notify_notification WHERE recipient = :r AND read_at IS NULL")
+        return unreadCount(recipient, Instant.now());
+    }
+
+    /** Unseen notifications shown at {@code now}: the badge. */
+    public long unseenCount(String recipient, Instant now) {
+        return count(recipient, " AND seen_at IS NULL", now);
+    }
+
+    private long count(String recipient, String condition, Instant now) {
+        return withHandle(h -> h.createQuery("SELECT COUNT(*) FROM notify_notification WHERE recipient = :r"
+                        + condition + VISIBLE)
                 .bind("r", recipient)
+                .bind("now", timestamp(now))
                 .mapTo(Long.class)
                 .one());
     }
@@ -358,58 +517,438 @@ public final class JdbiNotificationStore {
         return withHandle(h -> find(h, recipient, id)).orElseThrow(() -> NotFoundException.notification(id));
     }
 
-    /** @return the notification and whether this call changed it */
-    public Marked markRead(String recipient, long id, Instant now) {
+    /** What one change did: the notification (for changes of one), how many changed, the event to publish or null. */
+    public record Changed(Notification notification, int count, StreamEvent event) {
+        /** True when something changed. */
+        public boolean changed() {
+            return event != null;
+        }
+    }
+
+    /** A state change the store makes: the assignment and the rows it applies to. */
+    private enum Change {
+        READ("read_at = :now, seen_at = COALESCE(seen_at, :now)", "read_at IS NULL"),
+        SEEN("seen_at = :now", "seen_at IS NULL"),
+        ARCHIVE("archived_at = :now", "archived_at IS NULL"),
+        ARCHIVE_READ("archived_at = :now", "archived_at IS NULL AND read_at IS NOT NULL"),
+        UNARCHIVE("archived_at = NULL", "archived_at IS NOT NULL"),
+        UNSNOOZE("snoozed_until = NULL, seen_at = NULL", "snoozed_until IS NOT NULL");
+
+        final String set;
+        final String where;
+
+        Change(String set, String where) {
+            this.set = set;
+            this.where = where;
+        }
+    }
+
+    /** @return the notification, and the event if this call changed it */
+    public Changed markRead(String recipient, long id, Instant now) {
+        return changeOne(recipient, id, Change.READ, StreamEvent.Kind.READ, now);
+    }
+
+    /** Archives one notification. */
+    public Changed archive(String recipient, long id, Instant now) {
+        return changeOne(recipient, id, Change.ARCHIVE, StreamEvent.Kind.ARCHIVED, now);
+    }
+
+    /** Takes one notification out of the archive. */
+    public Changed unarchive(String recipient, long id, Instant now) {
+        return changeOne(recipient, id, Change.UNARCHIVE, StreamEvent.Kind.UNARCHIVED, now);
+    }
+
+    /** Ends a snooze now: the notification comes back unseen. */
+    public Changed unsnooze(String recipient, long id, Instant now) {
+        return changeOne(recipient, id, Change.UNSNOOZE, StreamEvent.Kind.UNSNOOZED, now);
+    }
+
+    /** Marks notifications read (and seen). */
+    public Changed markRead(String recipient, InboxSelection selection, Instant now) {
+        return changeMany(recipient, selection, Change.READ, StreamEvent.Kind.BULK_READ, now);
+    }
+
+    /** Marks notifications seen. */
+    public Changed markSeen(String recipient, InboxSelection selection, Instant now) {
+        return changeMany(recipient, selection, Change.SEEN, StreamEvent.Kind.SEEN, now);
+    }
+
+    /** Archives notifications. */
+    public Changed archive(String recipient, InboxSelection selection, Instant now) {
+        return changeMany(recipient, selection, Change.ARCHIVE, StreamEvent.Kind.ARCHIVED, now);
+    }
+
+    /** Archives every read notification. */
+    public Changed archiveAllRead(String recipient, Instant now) {
+        return changeMany(recipient, InboxSelection.all(), Change.ARCHIVE_READ, StreamEvent.Kind.ARCHIVED, now);
+    }
+
+    /** Takes notifications out of the archive. */
+    public Changed unarchive(String recipient, InboxSelection selection, Instant now) {
+        return changeMany(recipient, selection, Change.UNARCHIVE, StreamEvent.Kind.UNARCHIVED, now);
+    }
+
+    /**
+     * One change to one notification, logged under the next sequence number.
+     *
+     * @throws NotFoundException if the recipient has no notification {@code id}
+     */
+    private Changed changeOne(String recipient, long id, Change change, StreamEvent.Kind kind, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
         return inTransaction(h -> {
-            int changed = h.createUpdate("UPDATE notify_notification SET read_at = :now"
-                            + " WHERE recipient = :r AND id = :id AND read_at IS NULL")
-                    .bind("now", timestamp(now.truncatedTo(ChronoUnit.MICROS)))
+            long seq = nextSeq(h, recipient);
+            int changed = seq == 0 ? 0 : h.createUpdate("UPDATE notify_notification SET " + change.set
+                            + " WHERE recipient = :r AND id = :id AND " + change.where)
+                    .bind("now", timestamp(at))
                     .bind("r", recipient)
                     .bind("id", id)
                     .execute();
-            Notification n = find(h, recipient, id).orElseThrow(() -> NotFoundException.notification(id));
-            return new Marked(n, changed == 1);
+            Optional<Notification> found = find(h, recipient, id);
+            if (changed == 0) {
+                giveBack(h, recipient, seq);
+                return new Changed(found.orElseThrow(() -> NotFoundException.notification(id)), 0, null);
+            }
+            Notification n = found.orElseThrow();
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("notification_id", id);
+            if (kind == StreamEvent.Kind.UNSNOOZED) {
+                fields.put("notification", Json.notificationView(n));
+            } else if (kind != StreamEvent.Kind.READ) {
+                fields.put("count", 1);
+            }
+            return new Changed(n, 1, log(h, recipient, seq, kind, id, 1, fields, at));
         });
     }
 
-    /** What {@link #markRead} did. */
-    public record Marked(Notification notification, boolean changed) {
+    /** One change to the selected notifications, logged under the next sequence number. */
+    private Changed changeMany(String recipient, InboxSelection selection, Change change, StreamEvent.Kind kind,
+                               Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        return inTransaction(h -> {
+            long seq = nextSeq(h, recipient);
+            if (seq == 0) {
+                return new Changed(null, 0, null);
+            }
+            StringBuilder sql = new StringBuilder("UPDATE notify_notification SET " + change.set
+                    + " WHERE recipient = :r AND " + change.where);
+            if (!selection.ids().isEmpty()) {
+                sql.append(" AND id IN (<ids>)");
+            } else if (selection.type() != null) {
+                sql.append(" AND type = :type");
+            } else if (selection.beforeSeq() > 0) {
+                sql.append(" AND seq < :before");
+            }
+            var update = h.createUpdate(sql.toString())
+                    .bind("now", timestamp(at))
+                    .bind("r", recipient);
+            if (!selection.ids().isEmpty()) {
+                update.bindList("ids", selection.ids());
+            } else if (selection.type() != null) {
+                update.bind("type", selection.type());
+            } else if (selection.beforeSeq() > 0) {
+                update.bind("before", selection.beforeSeq());
+            }
+            int changed = update.execute();
+            if (changed == 0) {
+                giveBack(h, recipient, seq);
+                return new Changed(null, 0, null);
+            }
+            Map<String, Object> fields = new LinkedHashMap<>(selection.fields());
+            if (change == Change.ARCHIVE_READ) {
+                fields.put("only_read", true);
+            }
+            fields.put("count", changed);
+            long single = selection.ids().size() == 1 ? selection.ids().get(0) : 0;
+            return new Changed(null, changed, log(h, recipient, seq, kind, single, changed, fields, at));
+        });
     }
 
-    /** @return how many were marked, and the highest sequence among them (0 if none) */
-    public AllRead markAllRead(String recipient, Instant now) {
+    /** Marks every unread notification read; the event's {@code up_to_seq} is the highest of them. */
+    public Changed markAllRead(String recipient, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
         return inTransaction(h -> {
-            Long maxSeq = h.createQuery("SELECT MAX(seq) FROM notify_notification WHERE recipient = :r AND read_at IS NULL")
+            long seq = nextSeq(h, recipient);
+            Long maxSeq = seq == 0 ? null : h.createQuery(
+                            "SELECT MAX(seq) FROM notify_notification WHERE recipient = :r AND read_at IS NULL")
                     .bind("r", recipient)
                     .mapTo(Long.class)
                     .one();
             if (maxSeq == null) {
-                return new AllRead(0, 0);
+                giveBack(h, recipient, seq);
+                return new Changed(null, 0, null);
             }
-            // Bounded by seq so a notification committed meanwhile stays unread: the client was never told of it.
-            int count = h.createUpdate("UPDATE notify_notification SET read_at = :now"
-                            + " WHERE recipient = :r AND read_at IS NULL AND seq <= :max")
-                    .bind("now", timestamp(now.truncatedTo(ChronoUnit.MICROS)))
+            // The counter is locked: no notification can be added meanwhile, all unread ones are <= maxSeq.
+            int count = h.createUpdate("UPDATE notify_notification SET read_at = :now, seen_at = COALESCE(seen_at, :now)"
+                            + " WHERE recipient = :r AND read_at IS NULL")
+                    .bind("now", timestamp(at))
                     .bind("r", recipient)
-                    .bind("max", maxSeq)
                     .execute();
-            return new AllRead(count, maxSeq);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("count", count);
+            fields.put("up_to_seq", maxSeq);
+            return new Changed(null, count, log(h, recipient, seq, StreamEvent.Kind.ALL_READ, 0, count, fields, at));
         });
     }
 
-    /** What {@link #markAllRead} did. */
-    public record AllRead(int count, long upToSeq) {
+    /** @throws NotFoundException if the recipient has no notification {@code id} */
+    public Changed delete(String recipient, long id, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        return inTransaction(h -> {
+            long seq = nextSeq(h, recipient);
+            int deleted = seq == 0 ? 0 : h.createUpdate("DELETE FROM notify_notification WHERE recipient = :r AND id = :id")
+                    .bind("r", recipient)
+                    .bind("id", id)
+                    .execute();
+            if (deleted == 0) {
+                giveBack(h, recipient, seq);
+                throw NotFoundException.notification(id);
+            }
+            return new Changed(null, 1, log(h, recipient, seq, StreamEvent.Kind.DELETED, id, 1,
+                    Map.of("notification_id", id), at));
+        });
     }
 
-    /** @throws NotFoundException if the recipient has no notification {@code id} */
-    public void delete(String recipient, long id) {
-        int deleted = withHandle(h -> h.createUpdate("DELETE FROM notify_notification WHERE recipient = :r AND id = :id")
+    /**
+     * Deletes the notification stored under a replace key.
+     *
+     * @throws NotFoundException if the recipient has none with that key
+     */
+    public Changed deleteByKey(String recipient, String key, Instant now) {
+        Long id = withHandle(h -> h.createQuery("SELECT id FROM notify_notification WHERE recipient = :r"
+                        + " AND replace_key = :k")
                 .bind("r", recipient)
-                .bind("id", id)
-                .execute());
-        if (deleted == 0) {
-            throw NotFoundException.notification(id);
+                .bind("k", key)
+                .mapTo(Long.class)
+                .findOne()
+                .orElse(null));
+        if (id == null) {
+            throw new NotFoundException("no notification with key '" + key + "'");
         }
+        return delete(recipient, id, now);
+    }
+
+    /**
+     * Snoozes one notification until {@code until} (moving an earlier snooze).
+     *
+     * @throws NotFoundException if the recipient has no notification {@code id}
+     */
+    public Changed snooze(String recipient, long id, Instant until, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        Instant due = until.truncatedTo(ChronoUnit.MICROS);
+        return inTransaction(h -> {
+            long seq = nextSeq(h, recipient);
+            int changed = seq == 0 ? 0 : h.createUpdate("UPDATE notify_notification SET snoozed_until = :until"
+                            + " WHERE recipient = :r AND id = :id")
+                    .bind("until", timestamp(due))
+                    .bind("r", recipient)
+                    .bind("id", id)
+                    .execute();
+            if (changed == 0) {
+                giveBack(h, recipient, seq);
+                throw NotFoundException.notification(id);
+            }
+            Notification n = find(h, recipient, id).orElseThrow();
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("notification_id", id);
+            fields.put("snoozed_until", due);
+            return new Changed(n, 1, log(h, recipient, seq, StreamEvent.Kind.SNOOZED, id, 1, fields, at));
+        });
+    }
+
+    /** A snooze that came due: which notification, whose, and until when it was snoozed. */
+    public record DueSnooze(long id, String recipient, Instant until) {
+    }
+
+    /** Snoozes due at {@code now}, earliest first. */
+    public List<DueSnooze> dueSnoozes(Instant now, int limit) {
+        return withHandle(h -> h.createQuery("SELECT id, recipient, snoozed_until FROM notify_notification"
+                        + " WHERE snoozed_until IS NOT NULL AND snoozed_until <= :now ORDER BY snoozed_until LIMIT :limit")
+                .bind("now", timestamp(now))
+                .bind("limit", limit)
+                .map((rs, ctx) -> new DueSnooze(rs.getLong(1), rs.getString(2), instant(rs, "snoozed_until")))
+                .list());
+    }
+
+    /** The earliest snooze still to come due, if any. */
+    public Optional<Instant> nextSnoozeDue() {
+        return withHandle(h -> h.createQuery("SELECT MIN(snoozed_until) AS due FROM notify_notification"
+                        + " WHERE snoozed_until IS NOT NULL")
+                .map((rs, ctx) -> Optional.ofNullable(instant(rs, "due")))
+                .one());
+    }
+
+    /**
+     * Brings back a snoozed notification whose snooze came due, exactly once: the update applies
+     * only while the row is still snoozed until {@code due.until()}, under the recipient's counter
+     * lock, so a second node (or a second run after a restart) finds nothing left to do.
+     *
+     * @return the change, unchanged if another node (or a new snooze) got there first
+     */
+    public Changed wake(DueSnooze due, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        return inTransaction(h -> {
+            long seq = nextSeq(h, due.recipient());
+            int changed = seq == 0 ? 0 : h.createUpdate("UPDATE notify_notification SET snoozed_until = NULL,"
+                            + " seen_at = NULL WHERE id = :id AND recipient = :r AND snoozed_until = :until")
+                    .bind("id", due.id())
+                    .bind("r", due.recipient())
+                    .bind("until", timestamp(due.until()))
+                    .execute();
+            if (changed == 0) {
+                giveBack(h, due.recipient(), seq);
+                return new Changed(null, 0, null);
+            }
+            Notification n = find(h, due.recipient(), due.id()).orElseThrow();
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("notification_id", due.id());
+            fields.put("notification", Json.notificationView(n));
+            return new Changed(n, 1, log(h, due.recipient(), seq, StreamEvent.Kind.UNSNOOZED, due.id(), 1, fields, at));
+        });
+    }
+
+    /**
+     * Records a callback action once and marks its notification read. The recipient's counter
+     * lock serialises concurrent calls; the primary key of {@code notify_action_performed} would
+     * refuse a second record regardless.
+     *
+     * @return the record (first or earlier), and the event when this call recorded it
+     * @throws NotFoundException       if the recipient has no notification {@code id} or it has no
+     *                                 action {@code actionId}
+     * @throws InvalidRequestException if the action is a link
+     */
+    public Performed performAction(String recipient, long id, String actionId, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        return inTransaction(h -> {
+            long seq = nextSeq(h, recipient);
+            Notification n = find(h, recipient, id).orElse(null);
+            NotificationAction action = n == null ? null : n.action(actionId);
+            if (n == null || action == null || action.kind() != NotificationAction.Kind.CALLBACK) {
+                giveBack(h, recipient, seq);
+                if (n == null) {
+                    throw NotFoundException.notification(id);
+                }
+                if (action == null) {
+                    throw new NotFoundException("notification " + id + " has no action '" + actionId + "'");
+                }
+                throw InvalidRequestException.field("action_id", "'" + actionId
+                        + "' is a link action: a link is opened, not performed");
+            }
+            Optional<Instant> earlier = h.createQuery("SELECT performed_at FROM notify_action_performed"
+                            + " WHERE notification_id = :id AND action_id = :a")
+                    .bind("id", id)
+                    .bind("a", actionId)
+                    .map((rs, ctx) -> instant(rs, "performed_at"))
+                    .findOne();
+            if (earlier.isPresent()) {
+                giveBack(h, recipient, seq);
+                return new Performed(new ActionListener.Performed(n, action, earlier.get(), false), null);
+            }
+            h.createUpdate("INSERT INTO notify_action_performed (notification_id, action_id, recipient, performed_at)"
+                            + " VALUES (:id, :a, :r, :now)")
+                    .bind("id", id)
+                    .bind("a", actionId)
+                    .bind("r", recipient)
+                    .bind("now", timestamp(at))
+                    .execute();
+            h.createUpdate("UPDATE notify_notification SET read_at = COALESCE(read_at, :now),"
+                            + " seen_at = COALESCE(seen_at, :now) WHERE id = :id")
+                    .bind("now", timestamp(at))
+                    .bind("id", id)
+                    .execute();
+            Notification read = find(h, recipient, id).orElseThrow();
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("notification_id", id);
+            fields.put("action_id", actionId);
+            fields.put("payload", action.payload());
+            fields.put("performed_at", at);
+            return new Performed(new ActionListener.Performed(read, action, at, true),
+                    log(h, recipient, seq, StreamEvent.Kind.ACTION, id, 1, fields, at));
+        });
+    }
+
+    /** What {@link #performAction} did: the record, and the event to publish when it is new. */
+    public record Performed(ActionListener.Performed performed, StreamEvent event) {
+    }
+
+    /**
+     * Takes the recipient's next sequence number for a change, locking the counter until the
+     * transaction ends (as a send does): changes and notifications then commit in sequence order.
+     *
+     * @return the number, or 0 if the recipient has no counter (so no notifications)
+     */
+    private long nextSeq(Handle h, String recipient) {
+        String sql = postgres
+                ? "UPDATE notify_recipient SET last_seq = last_seq + 1 WHERE recipient = :r RETURNING last_seq"
+                : "SELECT last_seq FROM FINAL TABLE (UPDATE notify_recipient SET last_seq = last_seq + 1"
+                        + " WHERE recipient = :r)";
+        return h.createQuery(sql).bind("r", recipient).mapTo(Long.class).findOne().orElse(0L);
+    }
+
+    /** Returns a sequence number taken by {@link #nextSeq} for a change that changed nothing. */
+    private static void giveBack(Handle h, String recipient, long seq) {
+        if (seq > 0) {
+            h.createUpdate("UPDATE notify_recipient SET last_seq = last_seq - 1 WHERE recipient = :r")
+                    .bind("r", recipient)
+                    .execute();
+        }
+    }
+
+    /** Writes a change to the log and returns its stream event. */
+    private static StreamEvent log(Handle h, String recipient, long seq, StreamEvent.Kind kind, long notificationId,
+                                   int count, Map<String, Object> fields, Instant now) {
+        h.createUpdate("INSERT INTO notify_inbox_change (recipient, seq, kind, notification_id, fields, created_at)"
+                        + " VALUES (:r, :seq, :kind, :id, :fields, :now)")
+                .bind("r", recipient)
+                .bind("seq", seq)
+                .bind("kind", kind.wireName())
+                .bind("id", notificationId)
+                .bind("fields", Json.write(fields))
+                .bind("now", timestamp(now))
+                .execute();
+        return new StreamEvent(kind, recipient, null, notificationId, seq, count, fields);
+    }
+
+    /**
+     * The replay log: notifications (new or replaced) and inbox changes after a cursor, oldest
+     * first, as stream events.
+     *
+     * @param afterSeq the last sequence the client has seen (0 for all)
+     * @param limit    most events to return
+     */
+    public List<StreamEvent> eventsAfter(String recipient, long afterSeq, int limit) {
+        return withHandle(h -> {
+            List<Notification> notifications = h.createQuery("SELECT " + COLUMNS
+                            + " FROM notify_notification WHERE recipient = :r AND seq > :after ORDER BY seq LIMIT :limit")
+                    .bind("r", recipient)
+                    .bind("after", afterSeq)
+                    .bind("limit", limit)
+                    .map(JdbiNotificationStore::map)
+                    .list();
+            List<StreamEvent> changes = h.createQuery("SELECT seq, kind, notification_id, fields"
+                            + " FROM notify_inbox_change WHERE recipient = :r AND seq > :after ORDER BY seq LIMIT :limit")
+                    .bind("r", recipient)
+                    .bind("after", afterSeq)
+                    .bind("limit", limit)
+                    .map((rs, ctx) -> {
+                        Map<String, Object> fields = Json.readObject(rs.getString("fields"));
+                        Object count = fields.get("count");
+                        return new StreamEvent(StreamEvent.Kind.ofWireName(rs.getString("kind")), recipient, null,
+                                rs.getLong("notification_id"), rs.getLong("seq"),
+                                count instanceof Number c ? c.intValue() : 0, fields);
+                    })
+                    .list();
+            List<StreamEvent> merged = new ArrayList<>(Math.min(limit, notifications.size() + changes.size()));
+            int i = 0;
+            int j = 0;
+            while (merged.size() < limit && (i < notifications.size() || j < changes.size())) {
+                if (j >= changes.size() || i < notifications.size() && notifications.get(i).seq() < changes.get(j).seq()) {
+                    merged.add(StreamEvent.stored(notifications.get(i++)));
+                } else {
+                    merged.add(changes.get(j++));
+                }
+            }
+            return merged;
+        });
     }
 
     /**
@@ -457,12 +996,39 @@ public final class JdbiNotificationStore {
                 rs.getString("link"),
                 Priority.parse(rs.getString("priority")),
                 instant(rs, "created_at"),
-                instant(rs, "read_at"));
+                instant(rs, "read_at"),
+                instant(rs, "seen_at"),
+                instant(rs, "archived_at"),
+                instant(rs, "snoozed_until"),
+                instant(rs, "expires_at"),
+                instant(rs, "updated_at"),
+                rs.getString("replace_key"),
+                rs.getString("category"),
+                actions(rs.getString("actions")));
+    }
+
+    private static List<NotificationAction> actions(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            return Json.readActions(Json.MAPPER.readValue(json, List.class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored actions are not a JSON array", e);
+        }
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {
         OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
+    }
+
+    /** As {@link #timestamp}, or SQL NULL for null. */
+    static Argument nullableTimestamp(Instant instant) {
+        if (instant == null) {
+            return (position, statement, ctx) -> statement.setNull(position, java.sql.Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+        return timestamp(instant.truncatedTo(ChronoUnit.MICROS));
     }
 
     /** Binds as {@code TIMESTAMP WITH TIME ZONE} in UTC, independent of the JVM's zone. */

@@ -437,7 +437,13 @@ public final class OutboxStore {
                 (String) v.get("link"),
                 Priority.parse((String) v.get("priority")),
                 Instant.parse((String) v.get("created_at")),
-                v.get("read_at") == null ? null : Instant.parse((String) v.get("read_at")));
+                instant(v, "read_at"), instant(v, "seen_at"), instant(v, "archived_at"), instant(v, "snoozed_until"),
+                instant(v, "expires_at"), instant(v, "updated_at"), (String) v.get("key"), (String) v.get("category"),
+                dev.notify.json.Json.readActions(v.get("actions")));
+    }
+
+    private static Instant instant(Map<String, Object> v, String field) {
+        return v.get(field) == null ? null : Instant.parse((String) v.get(field));
     }
 
     private static OutboxEntry mapEntry(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -472,32 +472,45 @@ public final class PostgresEventBus implements EventBus {
 
     // ---- wire format: node|kind|seq|notificationId|count|recipient (recipient last: it may hold '|') ----
 
-    /** The NOTIFY payload of an event. */
+    /** The kind letters on the wire, by {@link StreamEvent.Kind} ordinal. */
+    private static final String KINDS = "NRADUrsauxzwc";
+
+    /**
+     * The NOTIFY payload of an event. An event in the recipient's log (seq above 0) travels without
+     * its content: the receiving stream hub reads it from the store. An ALL_READ outside the log
+     * carries its {@code up_to_seq} in the id field.
+     */
     public static String encode(String node, StreamEvent e) {
-        char kind = switch (e.kind()) {
-            case NOTIFICATION -> 'N';
-            case READ -> 'R';
-            case ALL_READ -> 'A';
-            case DELETED -> 'D';
-        };
-        return node + '|' + kind + '|' + e.seq() + '|' + e.notificationId() + '|' + e.count() + '|' + e.recipient();
+        char kind = KINDS.charAt(e.kind().ordinal());
+        long id = e.notificationId();
+        if (e.kind() == StreamEvent.Kind.ALL_READ && e.seq() == 0 && e.fields() != null
+                && e.fields().get("up_to_seq") instanceof Number upTo) {
+            id = upTo.longValue();
+        }
+        return node + '|' + kind + '|' + e.seq() + '|' + id + '|' + e.count() + '|' + e.recipient();
     }
 
-    /** The event in a NOTIFY payload; a notification's content is not in it. */
+    /** The event in a NOTIFY payload; a notification's content, and a logged change's fields, are not in it. */
     public static StreamEvent decode(String payload) {
         String[] f = payload.split("\\|", 6);
-        if (f.length != 6 || f[1].length() != 1) {
-            throw new IllegalArgumentException("expected node|kind|seq|id|count|recipient");
+        if (f.length != 6 || f[1].length() != 1 || KINDS.indexOf(f[1].charAt(0)) < 0) {
+            throw new IllegalArgumentException("expected node|kind|seq|id|count|recipient with a known kind");
         }
-        StreamEvent.Kind kind = switch (f[1].charAt(0)) {
-            case 'N' -> StreamEvent.Kind.NOTIFICATION;
-            case 'R' -> StreamEvent.Kind.READ;
-            case 'A' -> StreamEvent.Kind.ALL_READ;
-            case 'D' -> StreamEvent.Kind.DELETED;
-            default -> throw new IllegalArgumentException("unknown kind " + f[1]);
+        StreamEvent.Kind kind = StreamEvent.Kind.values()[KINDS.indexOf(f[1].charAt(0))];
+        long seq = Long.parseLong(f[2]);
+        long id = Long.parseLong(f[3]);
+        int count = Integer.parseInt(f[4]);
+        if (seq > 0 || kind.carriesNotification()) {
+            // The stream hub reads it from the store.
+            return new StreamEvent(kind, f[5], null, kind == StreamEvent.Kind.ALL_READ ? 0 : id, seq, count, null);
+        }
+        // Outside the log (published by the host itself): what the payload holds is all there is.
+        return switch (kind) {
+            case ALL_READ -> StreamEvent.allRead(f[5], id, count);
+            case READ -> StreamEvent.read(f[5], id);
+            case DELETED -> StreamEvent.deleted(f[5], id);
+            default -> new StreamEvent(kind, f[5], null, id, 0, count, java.util.Map.of("notification_id", id, "count", count));
         };
-        // A notification from another node arrives without its content: the stream hub reads it from the store.
-        return new StreamEvent(kind, f[5], null, Long.parseLong(f[3]), Long.parseLong(f[2]), Integer.parseInt(f[4]));
     }
 
     private static boolean isResync(String payload) {

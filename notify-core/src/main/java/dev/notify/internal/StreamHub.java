@@ -1,6 +1,5 @@
 package dev.notify.internal;
 
-import dev.notify.Notification;
 import dev.notify.StreamConnection;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
@@ -250,7 +249,7 @@ public final class StreamHub implements AutoCloseable {
         if (connections == null) {
             return;
         }
-        boolean contentless = event.kind() == StreamEvent.Kind.NOTIFICATION && event.notification() == null;
+        boolean contentless = !event.complete();
         for (Connection c : connections) {
             if (!contentless) {
                 c.offer(event);
@@ -576,9 +575,12 @@ public final class StreamHub implements AutoCloseable {
                 return;
             }
             StreamEvent event = (StreamEvent) item;
-            if (event.kind() != StreamEvent.Kind.NOTIFICATION) {
-                emit(event);
-            } else if (event.notification() == null) {
+            // Every entry of the recipient's log (seq above 0) is ordered like a notification.
+            if (event.seq() <= 0) {
+                if (event.complete()) {
+                    emit(event);
+                }
+            } else if (!event.complete()) {
                 if (event.seq() > lastSeq) {
                     catchUp();
                 }
@@ -596,13 +598,13 @@ public final class StreamHub implements AutoCloseable {
             lastWriteNanos = System.nanoTime();
         }
 
-        /** Writes every stored notification after {@link #lastSeq}, oldest first. */
+        /** Writes every stored notification and inbox change after {@link #lastSeq}, oldest first. */
         private void catchUp() throws IOException {
             while (!closed.get()) {
-                List<Notification> page = store.after(recipient, lastSeq, REPLAY_PAGE);
-                for (Notification n : page) {
-                    emit(StreamEvent.created(n));
-                    lastSeq = n.seq();
+                List<StreamEvent> page = store.eventsAfter(recipient, lastSeq, REPLAY_PAGE);
+                for (StreamEvent e : page) {
+                    emit(e);
+                    lastSeq = e.seq();
                 }
                 if (page.size() < REPLAY_PAGE) {
                     return;

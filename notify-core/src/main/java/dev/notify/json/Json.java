@@ -9,7 +9,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.notify.InvalidRequestException;
 import dev.notify.Notification;
+import dev.notify.NotificationAction;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,7 +95,10 @@ public final class Json {
      * @param n the notification
      * @return {@code id}, {@code recipient}, {@code seq}, {@code type}, {@code title},
      *         {@code message}, {@code data}, {@code link}, {@code priority}, {@code read},
-     *         {@code created_at}, {@code read_at}, in that order
+     *         {@code created_at}, {@code read_at}, then the inbox states {@code seen},
+     *         {@code seen_at}, {@code archived_at}, {@code snoozed_until}, {@code expires_at},
+     *         {@code updated_at}, and {@code key}, {@code category}, {@code actions} (a list of
+     *         {@link #actionView action objects}), in that order
      */
     public static Map<String, Object> notificationView(Notification n) {
         var view = new LinkedHashMap<String, Object>();
@@ -108,6 +114,86 @@ public final class Json {
         view.put("read", n.read());
         view.put("created_at", n.createdAt());
         view.put("read_at", n.readAt());
+        view.put("seen", n.seen());
+        view.put("seen_at", n.seenAt());
+        view.put("archived_at", n.archivedAt());
+        view.put("snoozed_until", n.snoozedUntil());
+        view.put("expires_at", n.expiresAt());
+        view.put("updated_at", n.updatedAt());
+        view.put("key", n.key());
+        view.put("category", n.category());
+        List<Map<String, Object>> actions = new ArrayList<>(n.actions().size());
+        for (NotificationAction a : n.actions()) {
+            actions.add(actionView(a));
+        }
+        view.put("actions", actions);
         return view;
+    }
+
+    /**
+     * The wire form of an action.
+     *
+     * @return {@code id}, {@code label}, {@code kind} ({@code link} or {@code callback}),
+     *         {@code url} (links) or {@code payload} (callbacks), {@code style}
+     */
+    public static Map<String, Object> actionView(NotificationAction a) {
+        var view = new LinkedHashMap<String, Object>();
+        view.put("id", a.id());
+        view.put("label", a.label());
+        view.put("kind", a.kind().wireName());
+        if (a.kind() == NotificationAction.Kind.LINK) {
+            view.put("url", a.url());
+        } else {
+            view.put("payload", a.payload());
+        }
+        view.put("style", a.style().wireName());
+        return view;
+    }
+
+    /**
+     * Reads actions in the form {@link #actionView} writes (also how a request gives them).
+     *
+     * @param value a JSON array of action objects, or null
+     * @return the actions, checked with {@link NotificationAction#checkAll}
+     * @throws InvalidRequestException if the value is not such an array or an action breaks a rule
+     */
+    @SuppressWarnings("unchecked")
+    public static List<NotificationAction> readActions(Object value) {
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw InvalidRequestException.field("actions", "must be an array of action objects");
+        }
+        List<NotificationAction> actions = new ArrayList<>(list.size());
+        for (Object item : list) {
+            if (!(item instanceof Map<?, ?> m)) {
+                throw InvalidRequestException.field("actions", "must be an array of action objects");
+            }
+            for (Object field : m.keySet()) {
+                if (!ACTION_FIELDS.contains(field)) {
+                    throw InvalidRequestException.field("actions", "has an unknown field '" + field
+                            + "' (known: " + String.join(", ", ACTION_FIELDS) + ")");
+                }
+            }
+            Object payload = m.get("payload");
+            if (payload != null && !(payload instanceof Map)) {
+                throw InvalidRequestException.field("actions", "payload must be a JSON object");
+            }
+            actions.add(new NotificationAction(string(m, "id"), string(m, "label"),
+                    NotificationAction.Kind.parse(string(m, "kind")), string(m, "url"), (Map<String, Object>) payload,
+                    m.get("style") == null ? null : NotificationAction.Style.parse(string(m, "style"))));
+        }
+        return NotificationAction.checkAll(actions);
+    }
+
+    private static final List<String> ACTION_FIELDS = List.of("id", "label", "kind", "url", "payload", "style");
+
+    private static String string(Map<?, ?> m, String field) {
+        Object v = m.get(field);
+        if (v != null && !(v instanceof String)) {
+            throw InvalidRequestException.field("actions", field + " must be a string");
+        }
+        return (String) v;
     }
 }

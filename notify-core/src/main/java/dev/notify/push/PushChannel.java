@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each of a recipient's subscriptions is one destination (its id), so one outbox row. A
  * delivery POSTs the encrypted payload (see {@link #deliver}) with headers {@code TTL},
- * {@code Urgency} (from the priority), {@code Topic} (RFC 8030 section 5.4: from
- * {@code data.collapse_key} when given, else {@code outbox-<row id>}, so a re-delivery of the same
+ * {@code Urgency} (from the priority), {@code Topic} (RFC 8030 section 5.4: from the replace
+ * {@link dev.notify.SendRequest#key() key}, else {@code data.collapse_key} when given, else {@code outbox-<row id>}, so a re-delivery of the same
  * row after a crash replaces the first message at the push service if it is still undelivered),
  * {@code Content-Encoding: aes128gcm} and {@code Authorization: vapid t=..., k=...}, and maps the
  * push service's answer to an outcome:
@@ -366,12 +366,15 @@ public final class PushChannel implements DeliveryChannel {
     }
 
     /**
-     * The {@code Topic} (RFC 8030 section 5.4): the notification's {@code collapse_key} when given,
+     * The {@code Topic} (RFC 8030 section 5.4): the notification's replace key (a send that
+     * replaces a notification then replaces its undelivered push message), else its
+     * {@code collapse_key} when given,
      * else one per outbox row ({@code outbox-<id>}, URL-safe base64 characters, at most 26), so a
      * re-delivery of the same row replaces the earlier message if the push service still holds it.
      */
     static String topic(Delivery d) {
-        String collapse = PushHeaders.topic(d.notification().data().get("collapse_key"));
+        Notification n = d.notification();
+        String collapse = PushHeaders.topic(n.key() != null ? n.key() : n.data().get("collapse_key"));
         return collapse != null ? collapse : "outbox-" + d.outboxId();
     }
 

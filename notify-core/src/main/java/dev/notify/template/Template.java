@@ -65,6 +65,9 @@ public final class Template {
     private final Duration escalateAfter;
     private final Map<String, Object> sample;
     private final Map<Locale, Compiled> compiled;
+    private final List<dev.notify.NotificationAction> actions;
+    /** Per action: its label, url (or null) and payload string values, compiled. */
+    private final List<Map<String, com.samskivert.mustache.Template>> compiledActions;
 
     private Template(Builder b, String origin) {
         if (b.name == null || b.name.isBlank()) {
@@ -104,6 +107,28 @@ public final class Template {
             compiledByLocale.put(entry.getKey(), new Compiled(origin, entry.getKey(), entry.getValue()));
         }
         this.compiled = Collections.unmodifiableMap(compiledByLocale);
+        try {
+            this.actions = dev.notify.NotificationAction.checkAll(b.actions);
+        } catch (InvalidRequestException e) {
+            throw TemplateException.field(origin, "actions", e.getMessage());
+        }
+        var compiledActions = new ArrayList<Map<String, com.samskivert.mustache.Template>>();
+        for (int i = 0; i < actions.size(); i++) {
+            dev.notify.NotificationAction a = actions.get(i);
+            var parts = new LinkedHashMap<String, com.samskivert.mustache.Template>();
+            String at = "actions." + i + ".";
+            parts.put("label", Compiled.compile(origin, at + "label", a.label(), Mustaches.TEXT));
+            if (a.url() != null) {
+                parts.put("url", Compiled.compile(origin, at + "url", a.url(), Mustaches.TEXT));
+            }
+            a.payload().forEach((k, v) -> {
+                if (v instanceof String text) {
+                    parts.put("payload." + k, Compiled.compile(origin, at + "payload." + k, text, Mustaches.TEXT));
+                }
+            });
+            compiledActions.add(Collections.unmodifiableMap(parts));
+        }
+        this.compiledActions = List.copyOf(compiledActions);
 
         if (!sample.isEmpty()) {
             for (Locale locale : locales.keySet()) {
@@ -211,6 +236,49 @@ public final class Template {
         Rendered rendered = renderCompiled(resolved, params == null ? Map.of() : params, missing);
         if (!missing.names.isEmpty()) {
             throw new MissingParametersException(name, resolved, new ArrayList<>(missing.names));
+        }
+        return rendered;
+    }
+
+    /**
+     * The actions this template gives each notification made from it, as declared (labels, URLs
+     * and the string values of payloads may hold {@code {{variables}}}).
+     */
+    public List<dev.notify.NotificationAction> actions() {
+        return actions;
+    }
+
+    /**
+     * The {@linkplain #actions() actions} rendered with a send's parameters: labels, URLs and the
+     * top-level string values of payloads; the same for every locale.
+     *
+     * @throws MissingParametersException naming every variable that is missing or null
+     * @throws InvalidRequestException    if a rendered action breaks a rule (e.g. an empty label)
+     */
+    public List<dev.notify.NotificationAction> renderActions(Map<String, ?> params) {
+        if (actions.isEmpty()) {
+            return actions;
+        }
+        Map<String, ?> values = params == null ? Map.of() : params;
+        var missing = new Mustaches.Missing(false);
+        List<dev.notify.NotificationAction> rendered = Mustaches.collecting(missing, () -> {
+            var out = new ArrayList<dev.notify.NotificationAction>(actions.size());
+            for (int i = 0; i < actions.size(); i++) {
+                dev.notify.NotificationAction a = actions.get(i);
+                Map<String, com.samskivert.mustache.Template> parts = compiledActions.get(i);
+                var payload = new LinkedHashMap<String, Object>(a.payload());
+                parts.forEach((k, t) -> {
+                    if (k.startsWith("payload.")) {
+                        payload.put(k.substring("payload.".length()), t.execute(values));
+                    }
+                });
+                out.add(new dev.notify.NotificationAction(a.id(), parts.get("label").execute(values), a.kind(),
+                        parts.containsKey("url") ? parts.get("url").execute(values) : null, payload, a.style()));
+            }
+            return out;
+        });
+        if (!missing.names.isEmpty()) {
+            throw new MissingParametersException(name, defaultLocale, new ArrayList<>(missing.names));
         }
         return rendered;
     }
@@ -370,6 +438,7 @@ public final class Template {
         private final Map<Locale, Parts> locales = new LinkedHashMap<>();
         private Duration escalateAfter;
         private Map<String, ?> sample;
+        private final List<dev.notify.NotificationAction> actions = new ArrayList<>();
 
         private Builder(String name) {
             this.name = name;
@@ -408,6 +477,16 @@ public final class Template {
         /** Email only if still unread after this long (> 0); null for at once, the default. */
         public Builder escalateAfter(Duration escalateAfter) {
             this.escalateAfter = escalateAfter;
+            return this;
+        }
+
+        /**
+         * Adds an action (at most {@value dev.notify.NotificationAction#MAX_PER_NOTIFICATION}) that every
+         * notification made from this template carries, unless the send gives its own. Its label,
+         * URL and payload string values may use the template's {@code {{variables}}}.
+         */
+        public Builder action(dev.notify.NotificationAction action) {
+            actions.add(Objects.requireNonNull(action, "action"));
             return this;
         }
 
@@ -475,7 +554,7 @@ public final class Template {
             return new Rendered(template, locale, new Rendered.InApp(run.apply(title), run.apply(message)), rendered);
         }
 
-        private static com.samskivert.mustache.Template compile(String origin, String field, String source,
+        static com.samskivert.mustache.Template compile(String origin, String field, String source,
                 Mustache.Compiler compiler) {
             com.samskivert.mustache.Template compiled;
             try {

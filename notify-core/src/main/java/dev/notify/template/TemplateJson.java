@@ -31,7 +31,7 @@ final class TemplateJson {
     private static final TypeReference<LinkedHashMap<String, Object>> OBJECT = new TypeReference<>() {
     };
 
-    private static final List<String> TOP = List.of("name", "type", "category", "required", "default_locale",
+    private static final List<String> TOP = List.of("name", "type", "actions", "category", "required", "default_locale",
             "escalate_after", "locales", "sample");
     private static final List<String> IN_APP = List.of("title", "message");
     /** The email part's fields: its title and body are called subject and text. */
@@ -81,6 +81,15 @@ final class TemplateJson {
                 throw file.wrongType("required", required, "a boolean");
             }
             builder.required(required.booleanValue());
+        }
+        JsonNode actions = root.get("actions");
+        if (actions != null && !actions.isNull()) {
+            try {
+                dev.notify.json.Json.readActions(dev.notify.json.Json.MAPPER.convertValue(actions, Object.class))
+                        .forEach(builder::action);
+            } catch (dev.notify.InvalidRequestException e) {
+                throw TemplateException.field(origin, "actions", e.getMessage());
+            }
         }
         String defaultLocale = file.text(root, "default_locale");
         if (defaultLocale != null) {

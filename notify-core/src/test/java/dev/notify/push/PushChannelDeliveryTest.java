@@ -147,6 +147,27 @@ class PushChannelDeliveryTest {
     }
 
     @Test
+    void theReplaceKeyIsTheTopicAheadOfACollapseKey() {
+        Subscriber browser = service.subscribe();
+        StoredPushSubscription sub = channel.subscribe("alice", browser.subscription());
+        Notification plain = notification("alice", "k", "", Priority.NORMAL, Map.of("collapse_key", "order-7"));
+        Notification keyed = new Notification(plain.id(), "alice", 1, plain.type(), "k", "", plain.data(), null,
+                Priority.NORMAL, plain.createdAt(), null, null, null, null, null, null, "post-7-comments", null, List.of());
+        Notification longKey = new Notification(ids.incrementAndGet(), "alice", 2, plain.type(), "l", "", Map.of(), null,
+                Priority.NORMAL, plain.createdAt(), null, null, null, null, null, null, "comments on post 7 / thread 12",
+                null, List.of());
+
+        channel.deliver(List.of(delivery(sub, keyed), delivery(sub, longKey)));
+
+        Map<String, String> topics = new HashMap<>();
+        service.received(browser).forEach(r -> topics.put(r.payload().get("title").asText(), r.header("Topic")));
+        assertThat(topics.get("k")).isEqualTo("post-7-comments");
+        // RFC 8030 section 5.4: at most 32 characters of the URL-safe base64 alphabet, so hashed.
+        assertThat(topics.get("l")).matches("[A-Za-z0-9_-]{32}").isEqualTo(PushHeaders.topic("comments on post 7 / thread 12"));
+        service.assertNoProblems();
+    }
+
+    @Test
     void ttlAndIconComeFromSettingsAndIconFromData() {
         channel.close();
         channel = startChannel(settings().ttl(Duration.ofMinutes(10)).icon("https://example.com/icon.png").build());

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,29 @@ class TemplateFileTest {
                 .withEmail("Your invoice", "Pay by {{due}}", "<p>{{due}}</p>").withPush("Invoice", "Due {{due}}"));
         assertThat(invoice.sample()).containsEntry("n", 12).containsEntry("due", "1 May");
         assertThatThrownBy(() -> invoice.sample().put("n", 1)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void actionsAreReadAndRenderedWithTheSendsParameters() throws IOException {
+        write("expense", """
+                {"locales": {"en": {"title": "Approve expense {{id}}?"}},
+                 "actions": [{"id": "approve", "label": "Approve {{amount}}", "kind": "callback",
+                              "payload": {"report": "{{id}}", "level": 2}, "style": "primary"},
+                             {"id": "open", "label": "Open", "kind": "link", "url": "/expenses/{{id}}"}]}
+                """);
+        Template expense = TemplateRegistry.of(TemplateSource.directory(dir)).get("expense");
+
+        List<dev.notify.NotificationAction> actions = expense.renderActions(Map.of("id", 12, "amount", "EUR 40"));
+
+        assertThat(actions).extracting(dev.notify.NotificationAction::label).containsExactly("Approve EUR 40", "Open");
+        assertThat(actions.get(0).payload()).containsEntry("report", "12").containsEntry("level", 2);
+        assertThat(actions.get(0).style()).isEqualTo(dev.notify.NotificationAction.Style.PRIMARY);
+        assertThat(actions.get(1).url()).isEqualTo("/expenses/12");
+        assertThatThrownBy(() -> expense.renderActions(Map.of("id", 12)))
+                .isInstanceOf(MissingParametersException.class).hasMessageContaining("amount");
+        assertThat(loadFails("bad_action", """
+                {"locales": {"en": {"title": "t"}}, "actions": [{"label": "Open", "kind": "link"}]}
+                """).getMessage()).contains("actions").contains("url is required");
     }
 
     @Test

@@ -77,14 +77,15 @@ public final class PrintingSink implements StreamSink {
     /** One line per kind of change, e.g. {@code notification #1 task_assigned "..." (high) {task_id=456}}. */
     static String describe(StreamEvent event) {
         return switch (event.kind()) {
-            case NOTIFICATION -> {
+            case NOTIFICATION, UPDATED -> {
                 Notification n = event.notification();
-                yield "notification #" + n.seq() + " " + n.type() + " \"" + n.title() + "\" ("
+                yield event.kind().wireName() + " #" + n.seq() + " " + n.type() + " \"" + n.title() + "\" ("
                         + n.priority().wireName() + ") " + n.data();
             }
             case READ -> "notification_read id=" + event.notificationId();
-            case ALL_READ -> "all_read count=" + event.count() + " up_to_seq=" + event.seq();
+            case ALL_READ -> "all_read count=" + event.count() + " up_to_seq=" + event.fields().get("up_to_seq");
             case DELETED -> "notification_deleted id=" + event.notificationId();
+            default -> event.kind().wireName() + " " + event.fields();
         };
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.notify.ActionListener;
 import dev.notify.json.Json;
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -193,6 +195,66 @@ class InboxPageBrowserTest {
     }
 
     @Test
+    void unseenBadgeArchiveSnoozeActionButtonsAndItemsReplacedInPlace() {
+        List<ActionListener.Performed> performed = new CopyOnWriteArrayList<>();
+        server = new TestServer(b -> b.onAction(performed::add), c -> { });
+        String token = server.token("alice");
+        String approval = """
+                {"recipient":"alice","type":"approval","title":"%s","key":"form-9",
+                 "actions":[{"id":"approve","label":"Approve","kind":"callback","payload":{"form":9},"style":"primary"},
+                            {"id":"open","label":"Open form","kind":"link","url":"/forms/9"}]}""";
+        HttpResponse<String> created = server.post("/api/v1/notifications", server.token("backend", "publish"),
+                approval.formatted("Approve form 9?"));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        long id = server.notify.inbox("alice").list().items().get(0).id();
+
+        browser.get(server.url("/?token=" + token));
+        awaitConnection("open");
+        js().executeScript("window.notLoadedAgain = true;");
+        awaitBadge("1");
+
+        // Opening the list (the badge) marks what it shows as seen.
+        browser.findElement(By.id("unseen-badge")).click();
+        awaitBadge("0");
+        assertThat(server.notify.inbox("alice").unseenCount()).isZero();
+
+        // An action button performs the callback once; the link is a plain link.
+        String item = "li.notification[data-id='" + id + "']";
+        WebElement link = waitFor(By.cssSelector(item + " .buttons a[data-action-id='open']"));
+        assertThat(link.getAttribute("href")).endsWith("/forms/9");
+        waitFor(By.cssSelector(item + " .buttons button[data-action-id='approve']")).click();
+        wait(WAIT).until(d -> performed.size() == 1);
+        wait(WAIT).until(d -> !d.findElement(By.cssSelector(item)).getAttribute("class").contains("unread"));
+        assertThat(performed.get(0).action().payload()).containsEntry("form", 9);
+
+        // The same key again: the item is replaced in place, unseen and unread, without a reload.
+        server.post("/api/v1/notifications", server.token("backend", "publish"), approval.formatted("Form 9 changed"));
+        wait(WAIT).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(item), "Form 9 changed"));
+        awaitBadge("1");
+        assertThat(items()).hasSize(1);
+        assertThat(browser.findElement(By.cssSelector(item)).getAttribute("class")).contains("unread");
+        assertThat(js().executeScript("return window.notifyInbox.updates['" + id + "']")).isEqualTo(1L);
+
+        // Snooze from the page: gone until it comes back (here: unsnoozed elsewhere), live.
+        long other = publish("comment", "Sam replied", "Looks good.", "normal");
+        WebElement otherItem = waitFor(By.cssSelector("li.notification[data-id='" + other + "']"));
+        otherItem.findElement(By.cssSelector(".snooze")).click();
+        wait(WAIT).until(ExpectedConditions.stalenessOf(otherItem));
+        assertThat(server.notify.inbox("alice").get(other).snoozedUntil()).isNotNull();
+        server.notify.inbox("alice").unsnooze(other);
+        waitFor(By.cssSelector("li.notification[data-id='" + other + "']"));
+
+        // Archive from the page.
+        WebElement archived = browser.findElement(By.cssSelector(item));
+        archived.findElement(By.cssSelector(".archive")).click();
+        wait(WAIT).until(ExpectedConditions.stalenessOf(archived));
+        assertThat(server.notify.inbox("alice").get(id).archived()).isTrue();
+        assertThat(items()).hasSize(1);
+        assertThat(js().executeScript("return window.notLoadedAgain === true")).isEqualTo(true);
+        assertThat(pageErrors()).isEmpty();
+    }
+
+    @Test
     void inboxIsReadableOnAPhone() throws IOException {
         server = new TestServer();
         String token = server.token("alice");
@@ -321,11 +383,11 @@ class InboxPageBrowserTest {
     }
 
     private void awaitBadge(String count) {
-        wait(WAIT).until(ExpectedConditions.attributeToBe(By.id("unread-badge"), "data-count", count));
+        wait(WAIT).until(ExpectedConditions.attributeToBe(By.id("unseen-badge"), "data-count", count));
     }
 
     private String badge() {
-        return browser.findElement(By.id("unread-badge")).getAttribute("data-count");
+        return browser.findElement(By.id("unseen-badge")).getAttribute("data-count");
     }
 
     private List<WebElement> items() {

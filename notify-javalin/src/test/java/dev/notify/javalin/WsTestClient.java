@@ -83,9 +83,16 @@ final class WsTestClient implements AutoCloseable {
     }
 
     private static boolean isEvent(Map<String, Object> m) {
-        Object type = m.get("type");
-        return "notification".equals(type) || "notification_read".equals(type) || "all_read".equals(type)
-                || ("notification_deleted".equals(type) && !m.containsKey("success"));
+        // Stream events are named after a StreamEvent kind and, unlike replies, carry no "success".
+        if (!(m.get("type") instanceof String type) || m.containsKey("success")) {
+            return false;
+        }
+        try {
+            dev.notify.StreamEvent.Kind.ofWireName(type);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The next message, whatever its type. */

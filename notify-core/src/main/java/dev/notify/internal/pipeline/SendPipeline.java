@@ -185,7 +185,7 @@ public final class SendPipeline {
 
     private void publish(List<Notification> created) {
         for (Notification n : created) {
-            bus.publish(StreamEvent.created(n));
+            bus.publish(StreamEvent.stored(n));
         }
         if (!created.isEmpty() && outbox.hasChannels()) {
             outbox.wake();
@@ -198,7 +198,7 @@ public final class SendPipeline {
         for (JdbiNotificationStore.Sent sent : sends) {
             metrics.sent(sent.created().size());
             for (Notification n : sent.created()) {
-                bus.publish(StreamEvent.created(n));
+                bus.publish(StreamEvent.stored(n));
                 queued = true;
             }
         }
@@ -219,6 +219,9 @@ public final class SendPipeline {
             r = request.withRecipients(List.copyOf(all));
         }
         Template template = r.templated() ? templates.get(r.template()) : null;
+        if (template != null && r.actions().isEmpty() && !template.actions().isEmpty()) {
+            r = r.withActions(template.renderActions(r.params()));
+        }
         Map<String, Recipient> profiles = template != null || !channels.isEmpty()
                 ? directory.findAll(r.recipients()) : Map.of();
         PreferenceSnapshot prefs = channels.isEmpty() ? PreferenceSnapshot.NONE : preferences.snapshot(r.recipients());

@@ -69,7 +69,7 @@ public final class SendPlanner {
                         l -> checked(template, template.render(request.params(), l)));
                 rendered.put(recipient, one);
                 contents.put(recipient, new JdbiNotificationStore.Content(template.type(), one.inApp().title(),
-                        one.inApp().message()));
+                        one.inApp().message(), template.category()));
             }
         }
         if (channels.isEmpty()) {

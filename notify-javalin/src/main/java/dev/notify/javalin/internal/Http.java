@@ -199,6 +199,15 @@ final class Http {
     }
 
     ObjectNode readJsonObject(Context ctx) {
+        return readJsonObject(ctx, false);
+    }
+
+    /** As {@link #readJsonObject(Context)}, but an empty body (or none) reads as an empty object. */
+    ObjectNode readOptionalJsonObject(Context ctx) {
+        return readJsonObject(ctx, true);
+    }
+
+    private ObjectNode readJsonObject(Context ctx, boolean emptyAllowed) {
         String contentType = ctx.contentType();
         if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
             throw new ApiException(ApiError.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json but was '"
@@ -209,6 +218,9 @@ final class Http {
             throw tooLarge(declared);
         }
         byte[] bytes = readLimited(ctx);
+        if (emptyAllowed && new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return Json.MAPPER.createObjectNode();
+        }
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(bytes);

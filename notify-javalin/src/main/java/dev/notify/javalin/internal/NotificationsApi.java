@@ -3,6 +3,7 @@ package dev.notify.javalin.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notify.InboxQuery;
+import dev.notify.InboxSelection;
 import dev.notify.InvalidRequestException;
 import dev.notify.LanguageTags;
 import dev.notify.Limits;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class NotificationsApi {
     private static final Logger log = LoggerFactory.getLogger(NotificationsApi.class);
     private static final Set<String> CREATE_FIELDS = Set.of("recipient", "recipients", "type", "title", "message",
-            "data", "link", "priority", "idempotency_key", "email", "template", "params", "locale", "topic");
+            "data", "link", "priority", "idempotency_key", "email", "template", "params", "locale", "topic", "key",
+            "actions", "expires_at");
 
     private final NotifyPluginConfig config;
     private final Notify notify;
@@ -61,6 +63,13 @@ public final class NotificationsApi {
         routes.post(base, http.guarded(this::create));
         routes.get(base + "/unread-count", http.guarded(this::unreadCount));
         routes.post(base + "/mark-all-read", http.guarded(this::markAllRead));
+        routes.get(base + "/unseen-count", http.guarded(this::unseenCount));
+        routes.post(base + "/mark-seen", http.guarded(this::markSeen));
+        routes.post(base + "/mark-read", http.guarded(this::markManyRead));
+        routes.post(base + "/archive", http.guarded(this::archiveMany));
+        routes.post(base + "/archive-all-read", http.guarded(this::archiveAllRead));
+        routes.post(base + "/unarchive", http.guarded(this::unarchiveMany));
+        routes.delete(base + "/by-key/{key}", http.guarded(this::deleteByKey));
         routes.get(base + "/sse/stream", http.guarded(this::stream));
         routes.post(base + "/sse/ticket", http.guarded(this::issueTicket));
         routes.get(base + "/sse/status", http.guarded(this::streamStatus));
@@ -68,6 +77,11 @@ public final class NotificationsApi {
         routes.get(base + "/{id}", http.guarded(this::get));
         routes.post(base + "/{id}/read", http.guarded(this::markRead));
         routes.delete(base + "/{id}", http.guarded(this::delete));
+        routes.post(base + "/{id}/archive", http.guarded(this::archive));
+        routes.post(base + "/{id}/unarchive", http.guarded(this::unarchive));
+        routes.post(base + "/{id}/snooze", http.guarded(this::snooze));
+        routes.post(base + "/{id}/unsnooze", http.guarded(this::unsnooze));
+        routes.post(base + "/{id}/actions/{action_id}", http.guarded(this::performAction));
         if (config.healthPath != null) {
             routes.get(config.healthPath, http.guarded(this::health));
         }
@@ -77,11 +91,17 @@ public final class NotificationsApi {
 
     private void list(Context ctx) {
         Principal p = http.authenticate(ctx);
+        String priority = ctx.queryParam("priority");
         InboxQuery query = new InboxQuery(
                 Http.parseBoolean(ctx, "unread"),
                 ctx.queryParam("type"),
                 ctx.queryParam("cursor"),
-                Http.parseInt(ctx, "limit", Limits.PAGE_DEFAULT));
+                Http.parseInt(ctx, "limit", Limits.PAGE_DEFAULT),
+                ctx.queryParam("category"),
+                priority == null || priority.isBlank() ? null : Priority.parse(priority),
+                Http.parseBoolean(ctx, "unseen"),
+                Http.parseBoolean(ctx, "archived"),
+                Http.parseBoolean(ctx, "snoozed"));
         Page page = notify.inbox(p.userId()).list(query);
         var body = new LinkedHashMap<String, Object>();
         body.put("notifications", views(page.items()));
@@ -113,6 +133,81 @@ public final class NotificationsApi {
     private void delete(Context ctx) {
         Principal p = http.authenticate(ctx);
         notify.inbox(p.userId()).delete(Http.pathId(ctx));
+        ctx.status(204);
+    }
+
+    // ---- the inbox model: seen, archive, snooze, actions, keys ----
+
+    private void unseenCount(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Map.of("unseen_count", notify.inbox(p.userId()).unseenCount()));
+    }
+
+    /** The body of a bulk operation: a selection, or an empty body (or none, or {}) for all. */
+    private InboxSelection selection(Context ctx) {
+        ObjectNode body = http.readOptionalJsonObject(ctx);
+        Http.rejectUnknownFields(body, InboxRequests.SELECTION_FIELDS);
+        return InboxRequests.selection(body);
+    }
+
+    private void markSeen(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Map.of("marked", notify.inbox(p.userId()).markSeen(selection(ctx))));
+    }
+
+    private void markManyRead(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Map.of("marked", notify.inbox(p.userId()).markRead(selection(ctx))));
+    }
+
+    private void archiveMany(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Map.of("archived", notify.inbox(p.userId()).archive(selection(ctx))));
+    }
+
+    private void archiveAllRead(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Map.of("archived", notify.inbox(p.userId()).archiveAllRead()));
+    }
+
+    private void unarchiveMany(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Map.of("unarchived", notify.inbox(p.userId()).unarchive(selection(ctx))));
+    }
+
+    private void archive(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Json.notificationView(notify.inbox(p.userId()).archive(Http.pathId(ctx))));
+    }
+
+    private void unarchive(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Json.notificationView(notify.inbox(p.userId()).unarchive(Http.pathId(ctx))));
+    }
+
+    private void snooze(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        long id = Http.pathId(ctx);
+        ObjectNode body = http.readJsonObject(ctx);
+        Http.rejectUnknownFields(body, Set.of("until"));
+        Http.json(ctx, 200, Json.notificationView(notify.inbox(p.userId()).snooze(id, InboxRequests.until(body))));
+    }
+
+    private void unsnooze(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        Http.json(ctx, 200, Json.notificationView(notify.inbox(p.userId()).unsnooze(Http.pathId(ctx))));
+    }
+
+    private void performAction(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        long id = Http.pathId(ctx);
+        Http.json(ctx, 200, InboxRequests.performedView(
+                notify.inbox(p.userId()).performAction(id, ctx.pathParam("action_id"))));
+    }
+
+    private void deleteByKey(Context ctx) {
+        Principal p = http.authenticate(ctx);
+        notify.inbox(p.userId()).deleteByKey(ctx.pathParam("key"));
         ctx.status(204);
     }
 
@@ -163,7 +258,7 @@ public final class NotificationsApi {
         if (locale != null) {
             builder.locale(LanguageTags.require("locale", locale));
         }
-        SendRequest request = builder
+        SendRequest request = InboxRequests.sendFields(body, builder)
                 .data(data)
                 .link(Http.text(body, "link"))
                 .priority(priority == null ? Priority.NORMAL : Priority.parse(priority))

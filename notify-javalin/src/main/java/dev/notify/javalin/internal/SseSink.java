@@ -151,12 +151,10 @@ final class SseSink implements StreamSink {
     @Override
     public void event(StreamEvent event) throws IOException {
         awaitGreeting();
-        switch (event.kind()) {
-            case NOTIFICATION -> frame(Long.toString(event.seq()), event.kind().wireName(),
-                    Json.notificationView(event.notification()));
-            case READ, DELETED -> frame(null, event.kind().wireName(), Map.of("notification_id", event.notificationId()));
-            case ALL_READ -> frame(null, event.kind().wireName(), Map.of("count", event.count(), "up_to_seq", event.seq()));
-        }
+        // Every entry of the recipient's log carries its sequence as id, so a reconnect resumes after it.
+        String id = event.seq() > 0 ? Long.toString(event.seq()) : null;
+        frame(id, event.kind().wireName(), event.kind().carriesNotification()
+                ? Json.notificationView(event.notification()) : event.fields());
     }
 
     @Override

@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  * sequence, as SSE's {@code Last-Event-ID} does.
  *
  * <p>Client messages: {@code get_notifications}, {@code mark_read}, {@code mark_all_read},
- * {@code delete_notification}, {@code send_notification} (scope {@code publish}). Each may carry a
+ * {@code delete_notification}, {@code send_notification} (scope {@code publish}), and for the inbox
+ * model {@code mark_seen}, {@code mark_many_read}, {@code archive}, {@code unarchive},
+ * {@code archive_all_read}, {@code snooze}, {@code unsnooze}, {@code perform_action},
+ * {@code delete_by_key}. Each may carry a
  * {@code request_id} (string or number), echoed in its reply or error. A bad message is answered
  * with {@code {"type":"error","code":...,"message":...}} and the socket stays open; a message
  * over {@link NotifyPluginConfig#wsMaxMessageBytes} closes it with 1009.
@@ -67,7 +70,8 @@ public final class WebSocketApi {
     private static final String RESUME_AFTER = "dev.notify.ws.resume-after";
     private static final int REQUEST_ID_MAX = 100;
     private static final List<String> TYPES = List.of("get_notifications", "mark_read", "mark_all_read",
-            "delete_notification", "send_notification");
+            "delete_notification", "send_notification", "mark_seen", "mark_many_read", "archive", "unarchive",
+            "archive_all_read", "snooze", "unsnooze", "perform_action", "delete_by_key");
     /** Duplicate keys are an error, not "last one wins": a message that repeats "type" is ambiguous. */
     private static final ObjectReader READER = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -314,6 +318,28 @@ public final class WebSocketApi {
                 case "mark_all_read" -> markAllRead(principal);
                 case "delete_notification" -> delete(principal, message);
                 case "send_notification" -> send(principal, message);
+                case "mark_seen" -> counted("marked_seen",
+                        notify.inbox(principal.userId()).markSeen(InboxRequests.selection(message)));
+                case "mark_many_read" -> counted("marked_read",
+                        notify.inbox(principal.userId()).markRead(InboxRequests.selection(message)));
+                case "archive" -> message.hasNonNull("notification_id")
+                        ? changed("archived", notify.inbox(principal.userId())
+                                .archive(notificationId(message)))
+                        : counted("archived", notify.inbox(principal.userId())
+                                .archive(InboxRequests.selection(message)));
+                case "unarchive" -> message.hasNonNull("notification_id")
+                        ? changed("unarchived", notify.inbox(principal.userId())
+                                .unarchive(notificationId(message)))
+                        : counted("unarchived", notify.inbox(principal.userId())
+                                .unarchive(InboxRequests.selection(message)));
+                case "archive_all_read" -> counted("archived",
+                        notify.inbox(principal.userId()).archiveAllRead());
+                case "snooze" -> changed("snoozed", notify.inbox(principal.userId())
+                        .snooze(notificationId(message), InboxRequests.until(message)));
+                case "unsnooze" -> changed("unsnoozed", notify.inbox(principal.userId())
+                        .unsnooze(notificationId(message)));
+                case "perform_action" -> performAction(principal, message);
+                case "delete_by_key" -> deleteByKey(principal, message);
                 default -> null;
             };
             if (reply == null) {
@@ -365,11 +391,17 @@ public final class WebSocketApi {
     }
 
     private Map<String, Object> list(Principal principal, ObjectNode message) {
+        String priority = text(message, "priority");
         InboxQuery query = new InboxQuery(
                 bool(message, "unread"),
                 text(message, "notification_type"),
                 text(message, "cursor"),
-                message.hasNonNull("limit") ? integer(message, "limit") : Limits.PAGE_DEFAULT);
+                message.hasNonNull("limit") ? integer(message, "limit") : Limits.PAGE_DEFAULT,
+                text(message, "category"),
+                priority == null ? null : Priority.parse(priority),
+                bool(message, "unseen"),
+                bool(message, "archived"),
+                bool(message, "snoozed"));
         var inbox = notify.inbox(principal.userId());
         Page page = inbox.list(query);
         List<Map<String, Object>> views = new ArrayList<>(page.items().size());
@@ -380,6 +412,7 @@ public final class WebSocketApi {
         reply.put("notifications", views);
         reply.put("total", views.size());
         reply.put("unread_count", inbox.unreadCount());
+        reply.put("unseen_count", inbox.unseenCount());
         reply.put("next_cursor", page.nextCursor());
         reply.put("has_more", page.hasMore());
         return reply;
@@ -407,6 +440,44 @@ public final class WebSocketApi {
         notify.inbox(principal.userId()).delete(id);
         Map<String, Object> reply = reply("notification_deleted");
         reply.put("notification_id", id);
+        reply.put("success", true);
+        return reply;
+    }
+
+    /** The reply to a bulk operation: its type, how many changed. */
+    private static Map<String, Object> counted(String type, int count) {
+        Map<String, Object> reply = reply(type);
+        reply.put("count", count);
+        reply.put("success", true);
+        return reply;
+    }
+
+    /** The reply to a change of one notification: its type and the notification as now stored. */
+    private static Map<String, Object> changed(String type, Notification n) {
+        Map<String, Object> reply = reply(type);
+        reply.put("notification_id", n.id());
+        reply.put("notification", Json.notificationView(n));
+        reply.put("success", true);
+        return reply;
+    }
+
+    private Map<String, Object> performAction(Principal principal, ObjectNode message) {
+        String actionId = text(message, "action_id");
+        if (actionId == null) {
+            throw InvalidRequestException.field("action_id", "is required");
+        }
+        Map<String, Object> reply = reply("action_performed");
+        reply.putAll(InboxRequests.performedView(notify.inbox(principal.userId())
+                .performAction(notificationId(message), actionId)));
+        reply.put("success", true);
+        return reply;
+    }
+
+    private Map<String, Object> deleteByKey(Principal principal, ObjectNode message) {
+        String key = text(message, "key");
+        notify.inbox(principal.userId()).deleteByKey(key);
+        Map<String, Object> reply = reply("deleted_by_key");
+        reply.put("key", key);
         reply.put("success", true);
         return reply;
     }
@@ -442,7 +513,7 @@ public final class WebSocketApi {
         String type = text(message, "notification_type");
         String priority = text(message, "priority");
         Map<String, Object> dataMap = Http.object(message, "data");
-        SendResult result = notify.send(SendRequest.to(recipients)
+        SendResult result = notify.send(InboxRequests.sendFields(message, SendRequest.to(recipients))
                 .type(type != null ? type : "notification")
                 .title(text(message, "title"))
                 .message(text(message, "message"))

@@ -48,16 +48,13 @@ final class WsSink implements StreamSink {
     public void event(StreamEvent event) throws IOException {
         var message = new LinkedHashMap<String, Object>();
         message.put("type", event.kind().wireName());
-        switch (event.kind()) {
-            case NOTIFICATION -> {
-                message.put("event_id", event.seq());
-                message.put("notification", Json.notificationView(event.notification()));
-            }
-            case READ, DELETED -> message.put("notification_id", event.notificationId());
-            case ALL_READ -> {
-                message.put("count", event.count());
-                message.put("up_to_seq", event.seq());
-            }
+        if (event.seq() > 0) {
+            message.put("event_id", event.seq());
+        }
+        if (event.kind().carriesNotification()) {
+            message.put("notification", Json.notificationView(event.notification()));
+        } else {
+            message.putAll(event.fields());
         }
         send(message);
     }

@@ -14,10 +14,22 @@
  *
  * Events (subscribe with on(name, listener), which returns a function that unsubscribes):
  *   "notification"  a new notification: { id, seq, type, title, message, data, link, priority,
- *                   read, created_at, read_at, recipient }
+ *                   read, created_at, read_at, recipient, seen, seen_at, archived_at,
+ *                   snoozed_until, expires_at, updated_at, key, category, actions }
+ *   "updated"       a notification replaced by a send with the same key (same id, new content,
+ *                   unread and unseen again, a new seq): replace it in place
  *   "read"          { notification_id }: marked read, here or in another tab or device
  *   "all_read"      { count, up_to_seq }: everything up to that sequence was marked read
  *   "deleted"       { notification_id }
+ *   "seen", "read_many", "archived", "unarchived"
+ *                   bulk changes: { count, and notification_id | notification_ids |
+ *                   notification_type | before_seq | nothing (all), only_read }, applying to the
+ *                   notifications with a lower seq than the event's; test one with
+ *                   matches(event, notification)
+ *   "snoozed"       { notification_id, snoozed_until }
+ *   "unsnoozed"     { notification_id, notification }: back, unseen
+ *   "action"        { notification_id, action_id, payload, performed_at }: a callback action was
+ *                   performed (the notification is read)
  *   "state"         { state: "connecting" | "open" | "closed", reconnected, attempt, retryInMs,
  *                   reason }: "closed" with a retryInMs waits to reconnect; without one it is
  *                   final (close() was called, or the token was refused: reason "unauthorized")
@@ -88,7 +100,7 @@ export class NotifyClient {
     }
   };
 
-  /** The sequence number of the last notification received: where a reconnect resumes. */
+  /** The sequence number of the last change received: where a reconnect resumes. */
   lastEventId = null;
 
   constructor(options = {}) {
@@ -146,11 +158,19 @@ export class NotifyClient {
 
   // ---- requests ----
 
-  /** One page of the inbox, newest first: { notifications, next_cursor, has_more }. */
-  list({ unread, type, cursor, limit } = {}) {
+  /**
+   * One page of the inbox, newest first: { notifications, next_cursor, has_more }. Archived and
+   * snoozed notifications are listed only with archived: true or snoozed: true.
+   */
+  list({ unread, unseen, archived, snoozed, type, category, priority, cursor, limit } = {}) {
     const query = new URLSearchParams();
     if (unread) query.set("unread", "true");
+    if (unseen) query.set("unseen", "true");
+    if (archived) query.set("archived", "true");
+    if (snoozed) query.set("snoozed", "true");
     if (type) query.set("type", type);
+    if (category) query.set("category", category);
+    if (priority) query.set("priority", priority);
     if (cursor) query.set("cursor", cursor);
     if (limit) query.set("limit", String(limit));
     const qs = query.toString();
@@ -175,6 +195,73 @@ export class NotifyClient {
   /** Deletes one notification. */
   async delete(id) {
     await this.#request("DELETE", `/${encodeURIComponent(id)}`);
+  }
+
+  // A selection, for the bulk methods: { ids: [...] }, { notification_type }, { before_seq },
+  // { up_to_seq }, or {} / nothing for every notification.
+
+  /** How many notifications are unseen: the badge. */
+  async unseenCount() {
+    return (await this.#request("GET", "/unseen-count")).unseen_count;
+  }
+
+  /** Marks notifications seen (e.g. { up_to_seq } of what a list showed); returns how many were unseen. */
+  async markSeen(selection = {}) {
+    return (await this.#request("POST", "/mark-seen", selection)).marked;
+  }
+
+  /** Marks notifications read; returns how many were unread. */
+  async markManyRead(selection = {}) {
+    return (await this.#request("POST", "/mark-read", selection)).marked;
+  }
+
+  /** Archives one notification; returns it as now stored. */
+  archive(id) {
+    return this.#request("POST", `/${encodeURIComponent(id)}/archive`);
+  }
+
+  /** Takes one notification out of the archive; returns it. */
+  unarchive(id) {
+    return this.#request("POST", `/${encodeURIComponent(id)}/unarchive`);
+  }
+
+  /** Archives notifications; returns how many. */
+  async archiveMany(selection = {}) {
+    return (await this.#request("POST", "/archive", selection)).archived;
+  }
+
+  /** Archives every read notification; returns how many. */
+  async archiveAllRead() {
+    return (await this.#request("POST", "/archive-all-read")).archived;
+  }
+
+  /** Takes notifications out of the archive; returns how many. */
+  async unarchiveMany(selection = {}) {
+    return (await this.#request("POST", "/unarchive", selection)).unarchived;
+  }
+
+  /** Snoozes one notification until a Date (or ISO-8601 string); returns it. */
+  snooze(id, until) {
+    const iso = until instanceof Date ? until.toISOString() : String(until);
+    return this.#request("POST", `/${encodeURIComponent(id)}/snooze`, { until: iso });
+  }
+
+  /** Ends a snooze now; returns the notification, unseen. */
+  unsnooze(id) {
+    return this.#request("POST", `/${encodeURIComponent(id)}/unsnooze`);
+  }
+
+  /**
+   * Performs a callback action: { notification, action_id, performed_at, first }. Performing it
+   * again changes nothing (first: false).
+   */
+  performAction(id, actionId) {
+    return this.#request("POST", `/${encodeURIComponent(id)}/actions/${encodeURIComponent(actionId)}`);
+  }
+
+  /** Deletes the notification sent with a replace key. */
+  async deleteByKey(key) {
+    await this.#request("DELETE", `/by-key/${encodeURIComponent(key)}`);
   }
 
   /** The user's channel switches: { channels: { email: true, push: false } }. */
@@ -325,22 +412,21 @@ export class NotifyClient {
       this.#touch();
     });
     source.addEventListener("heartbeat", () => current() && this.#touch());
-    source.addEventListener("notification", (e) => {
-      if (!current()) return;
-      this.#touch();
-      if (e.lastEventId) {
-        this.lastEventId = e.lastEventId;
-      }
-      this.#emit("notification", parse(e.data));
-    });
-    const relay = (wire, name) => source.addEventListener(wire, (e) => {
-      if (!current()) return;
-      this.#touch();
-      this.#emit(name, parse(e.data));
-    });
-    relay("notification_read", "read");
-    relay("all_read", "all_read");
-    relay("notification_deleted", "deleted");
+    // Every change carries its sequence number as id: a reconnect resumes after the last one.
+    for (const [wire, name] of EVENTS) {
+      source.addEventListener(wire, (e) => {
+        if (!current()) return;
+        this.#touch();
+        if (e.lastEventId) {
+          this.lastEventId = e.lastEventId;
+        }
+        const payload = parse(e.data);
+        if (payload && e.lastEventId) {
+          Object.defineProperty(payload, "event_seq", { value: Number(e.lastEventId), enumerable: false });
+        }
+        this.#emit(name, payload);
+      });
+    }
   }
 
   #retry(reason) {
@@ -391,6 +477,39 @@ export class NotifyClient {
       }
     }
   }
+}
+
+/** The stream's events (wire name) and the client's names for them. */
+const EVENTS = [
+  ["notification", "notification"],
+  ["notification_updated", "updated"],
+  ["notification_read", "read"],
+  ["all_read", "all_read"],
+  ["notification_deleted", "deleted"],
+  ["notifications_seen", "seen"],
+  ["notifications_read", "read_many"],
+  ["notifications_archived", "archived"],
+  ["notifications_unarchived", "unarchived"],
+  ["notifications_deleted", "deleted_many"],
+  ["notification_snoozed", "snoozed"],
+  ["notification_unsnoozed", "unsnoozed"],
+  ["notification_action", "action"],
+];
+
+/**
+ * Whether a bulk event ("seen", "read_many", "archived", "unarchived") names this notification:
+ * by id, ids, type or sequence, or all of them; only notifications older than the event (a lower
+ * seq than its event_seq, when known) and, for only_read, read ones.
+ */
+export function matches(event, n) {
+  if (!event || !n) return false;
+  if (event.event_seq !== undefined && n.seq >= event.event_seq) return false;
+  if (event.only_read && !n.read) return false;
+  if (event.notification_id !== undefined) return n.id === event.notification_id;
+  if (event.notification_ids !== undefined) return event.notification_ids.includes(n.id);
+  if (event.notification_type !== undefined) return n.type === event.notification_type;
+  if (event.before_seq !== undefined) return n.seq < event.before_seq;
+  return true;
 }
 
 function parse(data) {

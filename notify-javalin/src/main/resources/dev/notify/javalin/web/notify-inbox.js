@@ -1,21 +1,26 @@
-// The web inbox page: sign in with a token, see the inbox live, mark read, delete, switch
-// channels. Everything goes through notify-client.js, as any other page would use it.
-import { connect, NotifyError } from "/notify-client.js";
+// The web inbox page: sign in with a token, see the inbox live, mark read, archive, snooze,
+// perform actions, delete, switch channels. Everything goes through notify-client.js, as any
+// other page would use it.
+import { connect, matches, NotifyError } from "/notify-client.js";
 
 const TOKEN_KEY = "notify.token";
 const apiPath = document.querySelector('meta[name="notify-api-path"]').content;
 const $ = (id) => document.getElementById(id);
 
-/** id -> notification, as the server last described it. */
+/** id -> notification, as the server last described it: those shown (not archived or snoozed). */
 const items = new Map();
+const SNOOZE_MS = 60 * 60 * 1000;
 /** Ids that arrived live since the page loaded, to animate them once. */
 const fresh = new Set();
 let unread = 0;
+/** The badge: notifications not yet seen. */
+let unseen = 0;
 let nextCursor = null;
 let client = null;
 
-// Exposed for debugging (and the browser test): how often each notification id was delivered.
-window.notifyInbox = { deliveries: {} };
+// Exposed for debugging (and the browser test): how often each notification id was delivered,
+// and how often each was replaced in place.
+window.notifyInbox = { deliveries: {}, updates: {} };
 
 start();
 
@@ -39,10 +44,16 @@ function start() {
   $("sign-out").addEventListener("click", signOut);
   $("mark-all-read").addEventListener("click", () => act(async () => {
     await client.markAllRead();
-    for (const n of items.values()) n.read = true;
+    for (const n of items.values()) {
+      n.read = true;
+      n.seen = true;
+    }
     unread = 0;
+    unseen = 0;
     render();
   }));
+  // Opening the list (the badge) marks what it shows as seen.
+  $("unseen-badge").addEventListener("click", () => act(markShownSeen));
   $("load-more").addEventListener("click", () => act(loadMore));
   setInterval(renderTimes, 30000);
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -70,20 +81,62 @@ async function signIn(token) {
   client.on("state", onState);
   client.on("notification", (n) => {
     window.notifyInbox.deliveries[n.id] = (window.notifyInbox.deliveries[n.id] || 0) + 1;
+    if (!shown(n)) return;
     if (!items.has(n.id)) {
       fresh.add(n.id);
       if (!n.read) unread++;
+      if (!n.seen) unseen++;
     }
     items.set(n.id, n);
     render();
   });
+  // Replaced by a send with the same key: the same item, new content, back at the top.
+  client.on("updated", (n) => {
+    window.notifyInbox.updates[n.id] = (window.notifyInbox.updates[n.id] || 0) + 1;
+    items.set(n.id, n);
+    fresh.add(n.id);
+    refreshCount();
+    render();
+  });
   client.on("read", ({ notification_id }) => applyRead(notification_id));
   client.on("all_read", ({ up_to_seq }) => {
-    for (const n of items.values()) if (n.seq <= up_to_seq) n.read = true;
+    for (const n of items.values()) {
+      if (n.seq <= up_to_seq) {
+        n.read = true;
+        n.seen = true;
+      }
+    }
     refreshCount();
     render();
   });
   client.on("deleted", ({ notification_id }) => applyDeleted(notification_id));
+  client.on("seen", (e) => applyBulk(e, (n) => { n.seen = true; }));
+  client.on("read_many", (e) => applyBulk(e, (n) => { n.read = true; n.seen = true; }));
+  client.on("archived", (e) => applyBulk(e, (n) => items.delete(n.id)));
+  client.on("unarchived", () => refresh().catch(() => {}));
+  client.on("snoozed", ({ notification_id }) => {
+    items.delete(notification_id);
+    refreshCount();
+    render();
+  });
+  client.on("unsnoozed", ({ notification }) => {
+    if (notification && shown(notification)) {
+      items.set(notification.id, notification);
+      fresh.add(notification.id);
+    }
+    refreshCount();
+    render();
+  });
+  client.on("action", ({ notification_id, action_id }) => {
+    const n = items.get(notification_id);
+    if (n) {
+      n.read = true;
+      n.seen = true;
+      n.performed = action_id;
+    }
+    refreshCount();
+    render();
+  });
   client.start();
   loadSettings();
 }
@@ -106,9 +159,33 @@ function showSignIn(message) {
   $("sign-in-error").textContent = message || "";
 }
 
-/** Reads the first page and the unread count from the server, replacing what the page holds. */
+/** Shown in the default list: not archived, not snoozed, not expired. */
+function shown(n) {
+  return !n.archived_at && !n.snoozed_until && !(n.expires_at && new Date(n.expires_at) <= new Date());
+}
+
+/** Applies a bulk event to the items it names, then re-reads the counts. */
+function applyBulk(event, change) {
+  for (const n of [...items.values()]) {
+    if (matches(event, n)) change(n);
+  }
+  refreshCount();
+  render();
+}
+
+async function markShownSeen() {
+  const seqs = [...items.values()].map((n) => n.seq);
+  if (seqs.length === 0) return;
+  await client.markSeen({ up_to_seq: Math.max(...seqs) });
+  for (const n of items.values()) n.seen = true;
+  await refreshCount();
+}
+
+/** Reads the first page and the counts from the server, replacing what the page holds. */
 async function refresh() {
-  const [page, count] = await Promise.all([client.list({ limit: 20 }), client.unreadCount()]);
+  const [page, count, unseenCount] = await Promise.all([client.list({ limit: 20 }), client.unreadCount(),
+    client.unseenCount()]);
+  unseen = unseenCount;
   const seqs = page.notifications.map((n) => n.seq);
   // Everything at or above the page's oldest entry is now known exactly: drop what is gone.
   const floor = page.has_more ? Math.min(...seqs) : -Infinity;
@@ -126,7 +203,7 @@ async function refresh() {
 
 async function refreshCount() {
   try {
-    unread = await client.unreadCount();
+    [unread, unseen] = await Promise.all([client.unreadCount(), client.unseenCount()]);
     render();
   } catch (e) {
     // the next event or reconnect corrects it
@@ -151,6 +228,10 @@ function applyRead(id) {
     n.read = true;
     unread = Math.max(0, unread - 1);
   }
+  if (!n.seen) {
+    n.seen = true;
+    unseen = Math.max(0, unseen - 1);
+  }
   render();
 }
 
@@ -161,7 +242,15 @@ function applyDeleted(id) {
     return;
   }
   if (!n.read) unread = Math.max(0, unread - 1);
+  if (!n.seen) unseen = Math.max(0, unseen - 1);
   items.delete(id);
+  render();
+}
+
+/** Takes an archived or snoozed item off the list. */
+function applyHidden(id) {
+  items.delete(id);
+  refreshCount();
   render();
 }
 
@@ -169,8 +258,9 @@ function onState({ state, reconnected, retryInMs, reason }) {
   if (state === "open") {
     setConnection("open", "Live");
     $("inbox-error").hidden = true;
-    // Reads and deletes made elsewhere while this page was offline are not replayed: re-read.
-    if (reconnected) refresh().catch(() => {});
+    // Changes made elsewhere while this page was offline are replayed by the stream; the counts
+    // are re-read once.
+    if (reconnected) refreshCount();
   } else if (state === "connecting") {
     setConnection("connecting", "Connecting…");
   } else if (reason === "unauthorized") {
@@ -202,10 +292,11 @@ async function act(action) {
 // ---- rendering ----
 
 function render() {
-  const badge = $("unread-badge");
-  badge.textContent = String(unread);
-  badge.dataset.count = String(unread);
-  document.title = unread > 0 ? `(${unread}) Notifications` : "Notifications";
+  const badge = $("unseen-badge");
+  badge.textContent = String(unseen);
+  badge.dataset.count = String(unseen);
+  badge.dataset.unread = String(unread);
+  document.title = unseen > 0 ? `(${unseen}) Notifications` : "Notifications";
   const list = $("notification-list");
   const sorted = [...items.values()].sort((a, b) => b.seq - a.seq);
   const template = $("notification-template");
@@ -214,6 +305,7 @@ function render() {
     li.dataset.id = String(n.id);
     li.dataset.seq = String(n.seq);
     li.classList.toggle("unread", !n.read);
+    li.classList.toggle("unseen", !n.seen);
     li.classList.toggle("priority-high", n.priority === "high" || n.priority === "urgent");
     if (fresh.delete(n.id)) li.classList.add("fresh");
     li.querySelector(".type").textContent = n.type;
@@ -244,12 +336,44 @@ function render() {
       await client.delete(n.id);
       applyDeleted(n.id);
     }));
+    li.querySelector(".archive").addEventListener("click", () => act(async () => {
+      await client.archive(n.id);
+      applyHidden(n.id);
+    }));
+    li.querySelector(".snooze").addEventListener("click", () => act(async () => {
+      await client.snooze(n.id, new Date(Date.now() + SNOOZE_MS));
+      applyHidden(n.id);
+    }));
+    li.querySelector(".buttons").replaceChildren(...(n.actions || []).map((a) => actionButton(n, a)));
     return li;
   });
   list.replaceChildren(...nodes);
   $("empty").hidden = items.size > 0;
   $("load-more").hidden = !nextCursor;
   $("mark-all-read").disabled = unread === 0;
+}
+
+/** A notification's action: a link opens its url; a callback is performed through the server. */
+function actionButton(n, a) {
+  const href = a.kind === "link" ? safeLink(a.url) : null;
+  const el = document.createElement(href ? "a" : "button");
+  el.className = `action style-${a.style || "secondary"}`;
+  el.dataset.actionId = a.id;
+  el.textContent = a.label;
+  if (href) {
+    el.href = href;
+    el.rel = "noopener noreferrer";
+    el.classList.add("button");
+  } else if (a.kind === "callback") {
+    el.type = "button";
+    el.classList.toggle("performed", n.performed === a.id);
+    el.addEventListener("click", () => act(async () => {
+      const done = await client.performAction(n.id, a.id);
+      items.set(n.id, Object.assign(done.notification, { performed: a.id }));
+      await refreshCount();
+    }));
+  }
+  return el;
 }
 
 function renderTimes() {
