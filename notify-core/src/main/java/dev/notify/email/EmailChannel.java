@@ -345,7 +345,11 @@ public final class EmailChannel implements DeliveryChannel {
                     connection.send(message, to);
                     sink.report(d, DeliveryOutcome.delivered());
                     recovered();
-                    if (connectionPerMessage || connection.spent(smtp.maxMessagesPerConnection())) {
+                    if (connectionPerMessage) {
+                        connections.discard(connection); // QUIT: the next message opens a new one
+                        return null;
+                    }
+                    if (connection.spent(smtp.maxMessagesPerConnection())) {
                         // Ended by us between two messages, before the server ends it during one.
                         connections.release(connection);
                         return null;

@@ -152,15 +152,24 @@ public final class OutboxStore {
             return claimInOneStatement(owner, channels, limit, at, lease);
         }
         return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            List<Long> ids = h.createQuery("SELECT id FROM notify_outbox"
-                            + " WHERE status IN ('pending', 'retrying') AND due_at <= :now"
-                            + " AND (lease_until IS NULL OR lease_until <= :now) AND channel IN (<channels>)"
-                            + " ORDER BY due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
-                    .bind("now", timestamp(at))
-                    .bindList("channels", List.copyOf(channels))
-                    .bind("limit", limit)
-                    .mapTo(Long.class)
-                    .list();
+            // One query per status, each ordered as the (status, due_at) index is: H2 then reads the
+            // index in order and stops after the limit, where "status IN (...) ORDER BY due_at, id"
+            // sorts every due row (75 ms per claim with 90,000 due rows, and worse the larger a backlog).
+            List<Candidate> candidates = new java.util.ArrayList<>();
+            for (String status : List.of("pending", "retrying")) {
+                candidates.addAll(h.createQuery("SELECT id, due_at FROM notify_outbox"
+                                + " WHERE status = :status AND due_at <= :now"
+                                + " AND (lease_until IS NULL OR lease_until <= :now) AND channel IN (<channels>)"
+                                + " ORDER BY status, due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
+                        .bind("status", status)
+                        .bind("now", timestamp(at))
+                        .bindList("channels", List.copyOf(channels))
+                        .bind("limit", limit)
+                        .map((rs, ctx) -> new Candidate(rs.getLong("id"), instant(rs, "due_at")))
+                        .list());
+            }
+            List<Long> ids = candidates.stream().sorted(java.util.Comparator.comparing(Candidate::dueAt)
+                    .thenComparingLong(Candidate::id)).limit(limit).map(Candidate::id).toList();
             if (ids.isEmpty()) {
                 return List.<Claimed>of();
             }
@@ -197,12 +206,19 @@ public final class OutboxStore {
                 .map((rs, ctx) -> new Due(instant(rs, "due_at"), mapClaimed(rs, ctx)))
                 .list()));
         // RETURNING has no order: hand the batch out oldest first, as the claim chose it.
-        claimed.sort(java.util.Comparator.comparing(Due::dueAt).thenComparing(d -> d.claimed().delivery().outboxId()));
+        claimed.sort(DUE_ORDER);
         return claimed.stream().map(Due::claimed).toList();
     }
 
     private record Due(Instant dueAt, Claimed claimed) {
     }
+
+    private record Candidate(long id, Instant dueAt) {
+    }
+
+    /** Oldest due first, then by id: the order claims hand rows out in. */
+    private static final java.util.Comparator<Due> DUE_ORDER = java.util.Comparator.comparing(Due::dueAt)
+            .thenComparingLong(d -> d.claimed().delivery().outboxId());
 
     /**
      * Records successful deliveries of rows leased by {@code owner}, as one JDBC batch (one round trip

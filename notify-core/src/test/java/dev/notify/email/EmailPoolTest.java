@@ -74,6 +74,19 @@ class EmailPoolTest {
     }
 
     @Test
+    void aConnectionPerMessageIsEndedWithQuitAndNeverKeptIdle() {
+        fx.start(fx.channel(EmailFixture.smtp("127.0.0.1", smtp.port()).poolSize(2).build())
+                .connectionPerMessage(true).build());
+        send(6);
+
+        assertThat(fx.notify.outbox().deliverDue()).isEqualTo(6);
+
+        assertThat(smtp.connections()).isEqualTo(6);
+        assertThat(smtp.quits.get()).as("QUIT is answered before deliverDue returns").isEqualTo(6);
+        assertThat(fx.channel.idleConnections()).isZero();
+    }
+
+    @Test
     void theProvidersRateLimitSpreadsABurstOut() {
         fx.start(fx.channel(EmailFixture.smtp("127.0.0.1", smtp.port()).poolSize(4).maxPerSecond(20).build())
                 .build());
