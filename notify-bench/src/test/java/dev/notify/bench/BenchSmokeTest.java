@@ -115,6 +115,16 @@ class BenchSmokeTest {
     }
 
     @Test
+    void burstSendsEveryNotificationWhileTheOutboxDelivers() throws Exception {
+        List<BurstBench.Phase> phases = BurstBench.run(args("--burst=600", "--rate=20", "--seconds=2"), out);
+        assertThat(phases).hasSize(2).allSatisfy(p -> {
+            assertThat(p.sends()).isEqualTo(40);
+            assertThat(p.latency().getTotalCount()).isEqualTo(40);
+        });
+        assertThat(phases.get(1).delivered()).as("the outbox delivered while the sends ran").isPositive();
+    }
+
+    @Test
     void microBenchmarksRun() throws Exception {
         var results = new Runner(new OptionsBuilder().include(MicroBenchmarks.class.getName())
                 .forks(0).warmupIterations(0).measurementIterations(1)
