@@ -444,6 +444,9 @@ public final class PushChannel implements DeliveryChannel {
         String origin = VapidTokens.origin(uri);
         CompletableFuture<?> first = r.connecting.get(origin);
         if (first == null) {
+            if (r.connecting.size() >= VapidTokens.MAX_ORIGINS) {
+                r.connecting.clear(); // endpoints come from browsers: bound what is kept per origin
+            }
             CompletableFuture<Void> mine = new CompletableFuture<>();
             first = r.connecting.putIfAbsent(origin, mine);
             if (first == null) {
