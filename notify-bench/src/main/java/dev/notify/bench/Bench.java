@@ -33,6 +33,7 @@ public final class Bench {
             case "store" -> StoreBench.run(a, out);
             case "broadcast" -> BroadcastBench.run(a, out);
             case "claims" -> ClaimBench.run(a, out);
+            case "burst" -> BurstBench.run(a, out);
             case "crash" -> CrashBench.run(a, out);
             case "commits" -> CommitBench.run(a, out);
             case "flood" -> FloodBench.run(a, out);
@@ -73,8 +74,9 @@ public final class Bench {
                   e2e     --users=2000 --rates=500,1000,2000,3000 --seconds=10 [--no-warmup] [--sources=1]
                           [--url=http://127.0.0.1:PORT --server-pid=P] [--db=h2|pg] [--pg-url=jdbc:postgresql://...]
                           [--heartbeat=30] [--pool=10] [--secret=...]
-                  email   --messages=10000 [--no-warmup]
-                  push    --messages=10000 --subscriptions=10000 [--origins=3] [--tls=false] [--no-warmup]
+                  email   --messages=10000 [--per-message=2000] [--pool=4] [--tls=false] [--no-warmup]
+                  burst   --burst=100000 --rate=200 --seconds=20 [--senders=8] [--db=h2|pg] [--pg-url=...]
+                  push    --messages=10000 --subscriptions=10000 [--origins=3] [--tls=false] [--http2=false] [--no-warmup]
                           [--node] [--node-bin=node] [--node-dir=notify-bench/node]
                   idle    --sse=19000 | --ws=19000  --clients=3 --heartbeat=5 [--window=max(3*heartbeat,10)] [--settle=0]
                           [--server=notify|node] [--server-java=/path/to/java] [--server-flags=-Xmx1g]

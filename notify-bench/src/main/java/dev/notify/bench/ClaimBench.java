@@ -163,7 +163,7 @@ final class ClaimBench {
         }
     }
 
-    private static final String COPIED = "notification_id, recipient, channel, destination, payload, status, attempts,"
+    static final String COPIED = "notification_id, recipient, channel, destination, payload, status, attempts,"
             + " due_at, lease_owner, lease_until, last_error, created_at, updated_at, delivered_at";
 
     private static long count(Jdbi jdbi) {

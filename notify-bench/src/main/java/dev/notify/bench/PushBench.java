@@ -59,16 +59,26 @@ final class PushBench {
         int subscriptions = args.integer("subscriptions", 10_000);
         int origins = args.integer("origins", 3);
         boolean tls = Boolean.parseBoolean(args.get("tls", "true"));
+        // HTTP/2 over TLS (ALPN) as the big push services speak it; false: the JDK's HTTP/1.1 server.
+        boolean http2 = tls && Boolean.parseBoolean(args.get("http2", "true"));
         AtomicInteger accepted = new AtomicInteger();
-        List<HttpServer> services = new ArrayList<>();
+        List<AutoCloseable> services = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
         ExecutorService serviceThreads = Executors.newFixedThreadPool(4);
-        SSLContext ssl = tls ? selfSigned() : null; // deletes its keystore once loaded
+        KeyStore keyStore = tls ? selfSignedKeyStore() : null;
+        SSLContext ssl = tls ? sslContext(keyStore) : null;
         SSLContext previous = SSLContext.getDefault();
         if (tls) {
             SSLContext.setDefault(ssl); // PushChannel's JDK HttpClient uses the default context
         }
         try {
             for (int i = 0; i < origins; i++) {
+                if (http2) {
+                    Http2PushService h2 = new Http2PushService(keyStore, accepted);
+                    services.add(h2);
+                    ports.add(h2.port());
+                    continue;
+                }
                 HttpServer s;
                 if (tls) {
                     HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
@@ -80,7 +90,8 @@ final class PushBench {
                 s.createContext("/push/", exchange -> answer(exchange, accepted));
                 s.setExecutor(serviceThreads);
                 s.start();
-                services.add(s);
+                services.add(() -> s.stop(0));
+                ports.add(s.getAddress().getPort());
             }
             VapidKeys keys = VapidKeys.generate();
             PushChannel push = new PushChannel(PushSettings.builder().keys(keys).subject("https://bench.notify.test/")
@@ -91,8 +102,7 @@ final class PushBench {
                 List<String[]> browserKeys = browserKeys(Math.min(subscriptions, 50));
                 StringBuilder subsJson = new StringBuilder("[");
                 for (int i = 0; i < subscriptions; i++) {
-                    HttpServer s = services.get(i % origins);
-                    String endpoint = (tls ? "https" : "http") + "://127.0.0.1:" + s.getAddress().getPort() + "/push/" + i;
+                    String endpoint = (tls ? "https" : "http") + "://127.0.0.1:" + ports.get(i % origins) + "/push/" + i;
                     String[] k = browserKeys.get(i % browserKeys.size());
                     push.subscribe("u" + i, new PushSubscription(endpoint, k[0], k[1]));
                     subsJson.append(i == 0 ? "" : ",").append("{\"endpoint\":\"").append(endpoint)
@@ -113,8 +123,20 @@ final class PushBench {
                 long nanos = System.nanoTime() - t0;
                 long cpu = Machine.processCpuNanos() - cpu0;
                 Result r = new Result(n, delivered, accepted.get() - before, enqueue, nanos, cpu, tls);
+                if (http2) {
+                    StringBuilder seen = new StringBuilder();
+                    for (AutoCloseable service : services) {
+                        Http2PushService h2 = (Http2PushService) service;
+                        seen.append(seen.length() == 0 ? "" : "; ").append(h2.protocols).append(" over ")
+                                .append(h2.connections.size()).append(" connection(s)");
+                        h2.protocols.clear();
+                        h2.connections.clear();
+                    }
+                    out.println("push services saw (warm-up included): " + seen);
+                }
                 Table table = new Table("Web Push through the outbox: " + n + " messages, " + subscriptions + " subscriptions over "
-                        + origins + " loopback origins (" + (tls ? "HTTPS, self-signed" : "plain HTTP")
+                        + origins + " loopback origins (" + (http2 ? "HTTP/2 over TLS, self-signed"
+                        : tls ? "HTTP/1.1 over TLS, self-signed" : "plain HTTP/1.1")
                         + "), H2, deliverDue() on one thread",
                         "sender", "sent", "accepted (201)", "send() (enqueue) ms", "deliver ms", "messages/s", "CPU ms per message (whole JVM, incl. push service)")
                         .row("notify PushChannel via outbox (" + System.getProperty("java.runtime.version") + ")", n, r.accepted(), enqueue / 1_000_000, nanos / 1_000_000, String.format(Locale.ROOT, "%.0f", r.perSecond()),
@@ -126,8 +148,8 @@ final class PushBench {
                 return r;
             }
         } finally {
-            for (HttpServer s : services) {
-                s.stop(0);
+            for (AutoCloseable s : services) {
+                s.close();
             }
             serviceThreads.shutdownNow();
             if (tls) {
@@ -216,8 +238,8 @@ final class PushBench {
         return list;
     }
 
-    /** A self-signed certificate for 127.0.0.1 made with keytool; trusted by this JVM's default context. */
-    static SSLContext selfSigned() throws Exception {
+    /** A self-signed certificate for 127.0.0.1 made with keytool (password {@code changeit}). */
+    static KeyStore selfSignedKeyStore() throws Exception {
         Path dir = Files.createTempDirectory("notify-bench-tls");
         Path store = dir.resolve("push.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
@@ -233,11 +255,16 @@ final class PushBench {
         try (InputStream in = Files.newInputStream(store)) {
             ks.load(in, "changeit".toCharArray());
         }
+        TargetServer.deleteTree(dir);
+        return ks;
+    }
+
+    /** A TLS context that presents and trusts the certificate of {@code ks}. */
+    static SSLContext sslContext(KeyStore ks) throws Exception {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, "changeit".toCharArray());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
-        TargetServer.deleteTree(dir);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
         return ctx;

@@ -8,6 +8,8 @@ import dev.notify.template.Rendered;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;
 import dev.notify.outbox.DeliveryTarget;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -21,9 +23,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -45,12 +54,21 @@ import org.slf4j.LoggerFactory;
  * <p><b>Where mail goes.</b> The send request's explicit {@link dev.notify.SendRequest#email()
  * email}, else the address in the recipient directory; a recipient with neither gets no email.
  *
- * <p><b>Connections.</b> A batch goes over one SMTP connection, which stays open for
- * {@link Builder#keepAlive keep-alive} after the batch for the next one, and is checked with
- * {@code NOOP} before reuse. If the server drops a connection that had already carried mail, the
- * channel reconnects once and resends the message; if a fresh connection fails (server down,
- * authentication refused, a 421 reply), the rest of the batch is retried later, so an outage
- * costs one connection attempt per batch, not one per message. A server that is down (refused,
+ * <p><b>Connections.</b> A batch is shared among up to {@link SmtpSettings#poolSize()} SMTP
+ * connections (default {@value SmtpSettings#DEFAULT_POOL_SIZE}), each sending the batch's next
+ * message as soon as its last one was accepted; outbox workers delivering at the same time share
+ * the same pool, so the server never sees more sessions than that from one node. A connection
+ * stays open for {@link Builder#keepAlive keep-alive} (default 30 s) after its last message, for
+ * the next batch, and is checked with {@code NOOP} before reuse; after
+ * {@link SmtpSettings#maxMessagesPerConnection()} messages (default
+ * {@value SmtpSettings#DEFAULT_MAX_MESSAGES_PER_CONNECTION}, as Gmail ends a session after about
+ * 100) it is closed with {@code QUIT} between two messages and another one opened. With
+ * {@link SmtpSettings#maxPerSecond()} set, every message first waits for a token of a Bucket4j
+ * bucket of that rate, so the provider's limit is kept however many connections there are. If the
+ * server drops a connection that had already carried mail, the lane reconnects once and resends the
+ * message; if a fresh connection fails (server down, authentication refused, a 421 reply), no lane
+ * takes another message of the batch and those not taken are retried later, so an outage costs a
+ * connection attempt per lane, not one per message. A server that is down (refused,
  * dropped or timed-out connection, 421) is reported as {@link DeliveryOutcome.Unavailable}: the
  * outbox's circuit breaker for this SMTP server ({@link #routes}) then holds the waiting mail
  * without spending its attempts, and releases it as soon as a probe gets through.
@@ -75,8 +93,8 @@ import org.slf4j.LoggerFactory;
  * {@code List-Unsubscribe} and {@code List-Unsubscribe-Post: List-Unsubscribe=One-Click}
  * (RFC 8058) and a visible unsubscribe link in both bodies.
  *
- * <p>Thread-safe: outbox workers may call {@link #deliver} concurrently; each gets its own
- * connection. The password is never logged.
+ * <p>Thread-safe: outbox workers may call {@link #deliver} concurrently; they share the pool of
+ * connections. The password is never logged.
  */
 public final class EmailChannel implements DeliveryChannel {
     private static final Logger log = LoggerFactory.getLogger(EmailChannel.class);
@@ -93,6 +111,10 @@ public final class EmailChannel implements DeliveryChannel {
     private final Duration keepAlive;
     private final boolean connectionPerMessage;
     private final SmtpConnections connections;
+    /** Runs the lanes of a batch beyond the one on the caller's thread. */
+    private final ExecutorService senders;
+    /** The provider's rate limit ({@link SmtpSettings#maxPerSecond()}), or null for none. */
+    private final Bucket rateLimit;
     private final InternetAddress from;
     private final String messageIdDomain;
     /** The problem last logged at WARN/ERROR, so an outage is logged once, not once per message. */
@@ -107,6 +129,16 @@ public final class EmailChannel implements DeliveryChannel {
         this.keepAlive = b.keepAlive;
         this.connectionPerMessage = b.connectionPerMessage;
         this.connections = new SmtpConnections(smtp, keepAlive);
+        AtomicInteger threads = new AtomicInteger();
+        this.senders = Executors.newFixedThreadPool(smtp.poolSize(), r -> {
+            Thread t = new Thread(r, "notify-email-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.rateLimit = smtp.maxPerSecond() == 0 ? null : Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(smtp.maxPerSecond())
+                        .refillGreedy(smtp.maxPerSecond(), Duration.ofSeconds(1)).build())
+                .build();
         this.from = smtp.fromAddress();
         this.messageIdDomain = smtp.fromDomain();
     }
@@ -170,7 +202,8 @@ public final class EmailChannel implements DeliveryChannel {
     }
 
     /**
-     * Sends the batch over one connection (reused from the previous batch when still open).
+     * Sends the batch over up to {@link SmtpSettings#poolSize()} connections at once (reused from
+     * earlier batches when still open).
      *
      * @return one outcome per delivery, in order: delivered; failed (5xx reply or a malformed
      *         address; dead at once); unavailable (the server refused or dropped the connection, or
@@ -194,81 +227,183 @@ public final class EmailChannel implements DeliveryChannel {
      */
     @Override
     public void deliver(List<Delivery> batch, OutcomeSink sink) {
-        SmtpConnections.Connection connection = null;
+        Lanes lanes = new Lanes(batch, sink);
+        int count = Math.min(smtp.poolSize(), batch.size());
+        List<Future<?>> others = new ArrayList<>(Math.max(0, count - 1));
+        for (int i = 1; i < count; i++) {
+            try {
+                others.add(senders.submit(lanes::run));
+            } catch (RejectedExecutionException closed) {
+                break; // the channel is closing: the lane on this thread takes the rest
+            }
+        }
+        lanes.run();
+        for (Future<?> f : others) {
+            awaitLane(f);
+        }
+        lanes.reportRest();
+    }
+
+    private static void awaitLane(Future<?> lane) {
+        boolean interrupted = false;
         try {
-            for (int i = 0; i < batch.size(); i++) {
-                Delivery d = batch.get(i);
-                Address[] to;
-                MimeMessage message;
+            for (;;) {
                 try {
-                    to = new Address[] {new InternetAddress(d.destination(), true)};
-                    message = compose(d, (InternetAddress) to[0]);
-                } catch (AddressException e) {
-                    sink.report(d, DeliveryOutcome.failed("invalid email address '" + d.destination() + "': "
-                            + e.getMessage()));
-                    continue;
-                } catch (MessagingException | RuntimeException e) {
-                    sink.report(d, DeliveryOutcome.failed("cannot build the message: " + SmtpFailure.describe(e)));
-                    continue;
-                }
-                for (;;) {
-                    if (connection == null) {
-                        try {
-                            connection = connectionPerMessage ? connections.open() : connections.acquire();
-                        } catch (MessagingException | RuntimeException e) {
-                            SmtpFailure f = connectFailure(e);
-                            reportRest(batch, i, sink, f);
-                            return;
-                        }
-                    }
-                    try {
-                        connection.send(message, to);
-                        sink.report(d, DeliveryOutcome.delivered());
-                        recovered();
-                        break;
-                    } catch (MessagingException | IllegalStateException e) {
-                        SmtpFailure f = SmtpFailure.classify(e);
-                        if (f.kind() == SmtpFailure.Kind.PERMANENT) {
-                            sink.report(d, DeliveryOutcome.failed(f.reason()));
-                            break;
-                        }
-                        if (f.kind() == SmtpFailure.Kind.TEMPORARY) {
-                            sink.report(d, DeliveryOutcome.retry(f.reason()));
-                            break;
-                        }
-                        // A connection or configuration failure: this connection is done for.
-                        boolean hadCarriedMail = connection.sent() > 0;
-                        connection.close();
-                        connection = null;
-                        if (f.kind() == SmtpFailure.Kind.CONNECTION && hadCarriedMail) {
-                            // The server closed a connection that worked (idle timeout, a per-connection
-                            // message limit): reconnect once and resend this message. A fresh connection
-                            // that fails the same way ends the batch below.
-                            log.debug("SMTP connection to {} lost ({}); reconnecting", smtp.describe(), f.reason());
-                            continue;
-                        }
-                        report(f, e);
-                        reportRest(batch, i, sink, f);
-                        return;
-                    } catch (RuntimeException e) {
-                        // Unexpected: contain it to this message. Thrown out of deliver(), it would make
-                        // the outbox retry the whole batch, re-sending what the server already took.
-                        log.warn("email delivery {} failed unexpectedly; will retry", d.outboxId(), e);
-                        sink.report(d, DeliveryOutcome.retry("unexpected error: " + SmtpFailure.describe(e)));
-                        connection.close(); // its protocol state is unknown
-                        connection = null;
-                        break;
-                    }
-                }
-                if (connectionPerMessage && connection != null) {
-                    connection.close();
-                    connection = null;
+                    lane.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the lane reports its own outcomes: wait for it regardless
+                } catch (ExecutionException e) {
+                    log.warn("email delivery lane failed unexpectedly", e.getCause());
+                    return;
                 }
             }
         } finally {
-            if (connection != null) {
-                connections.release(connection);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * One batch shared by up to {@link SmtpSettings#poolSize()} lanes, each sending over its own
+     * connection and taking the batch's next message when done with one, so a slow message holds up
+     * only its own lane. A failure that concerns the server (it cannot be reached, refuses the
+     * credentials) stops every lane from taking more; the messages no lane took get that failure.
+     */
+    private final class Lanes {
+        private final List<Delivery> batch;
+        private final OutcomeSink sink;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicReference<SmtpFailure> serverFailure = new AtomicReference<>();
+
+        Lanes(List<Delivery> batch, OutcomeSink sink) {
+            this.batch = batch;
+            this.sink = sink;
+        }
+
+        void run() {
+            SmtpConnections.Connection connection = null;
+            try {
+                while (serverFailure.get() == null) {
+                    int i = next.getAndIncrement();
+                    if (i >= batch.size()) {
+                        return;
+                    }
+                    connection = send(batch.get(i), connection);
+                }
+            } finally {
+                if (connection != null) {
+                    connections.release(connection);
+                }
+            }
+        }
+
+        void reportRest() {
+            SmtpFailure f = serverFailure.get();
+            for (int j = Math.min(next.get(), batch.size()); j < batch.size(); j++) {
+                sink.report(batch.get(j), f == null
+                        ? DeliveryOutcome.retry("email channel: no lane took this message")
+                        : f.kind() == SmtpFailure.Kind.CONNECTION ? DeliveryOutcome.unavailable(f.reason())
+                        : DeliveryOutcome.retry(f.reason()));
+            }
+        }
+
+        /** Sends one message and reports its outcome; returns the connection to use next, or null. */
+        private SmtpConnections.Connection send(Delivery d, SmtpConnections.Connection connection) {
+            Address[] to;
+            MimeMessage message;
+            try {
+                to = new Address[] {new InternetAddress(d.destination(), true)};
+                message = compose(d, (InternetAddress) to[0]);
+            } catch (AddressException e) {
+                sink.report(d, DeliveryOutcome.failed("invalid email address '" + d.destination() + "': "
+                        + e.getMessage()));
+                return connection;
+            } catch (MessagingException | RuntimeException e) {
+                sink.report(d, DeliveryOutcome.failed("cannot build the message: " + SmtpFailure.describe(e)));
+                return connection;
+            }
+            if (!takeToken()) {
+                sink.report(d, DeliveryOutcome.retry("interrupted while waiting for the email rate limit"));
+                serverFailure.compareAndSet(null, new SmtpFailure(SmtpFailure.Kind.TEMPORARY, "interrupted"));
+                return connection;
+            }
+            for (;;) {
+                if (connection == null) {
+                    try {
+                        connection = connectionPerMessage ? connections.open() : connections.acquire();
+                    } catch (MessagingException | RuntimeException e) {
+                        SmtpFailure f = connectFailure(e);
+                        serverFailure.compareAndSet(null, f);
+                        sink.report(d, f.kind() == SmtpFailure.Kind.CONNECTION
+                                ? DeliveryOutcome.unavailable(f.reason()) : DeliveryOutcome.retry(f.reason()));
+                        return null;
+                    }
+                }
+                try {
+                    connection.send(message, to);
+                    sink.report(d, DeliveryOutcome.delivered());
+                    recovered();
+                    if (connectionPerMessage) {
+                        connections.discard(connection); // QUIT: the next message opens a new one
+                        return null;
+                    }
+                    if (connection.spent(smtp.maxMessagesPerConnection())) {
+                        // Ended by us between two messages, before the server ends it during one.
+                        connections.release(connection);
+                        return null;
+                    }
+                    return connection;
+                } catch (MessagingException | IllegalStateException e) {
+                    SmtpFailure f = SmtpFailure.classify(e);
+                    if (f.kind() == SmtpFailure.Kind.PERMANENT) {
+                        sink.report(d, DeliveryOutcome.failed(f.reason()));
+                        return connection;
+                    }
+                    if (f.kind() == SmtpFailure.Kind.TEMPORARY) {
+                        sink.report(d, DeliveryOutcome.retry(f.reason()));
+                        return connection;
+                    }
+                    // A connection or configuration failure: this connection is done for.
+                    boolean hadCarriedMail = connection.sent() > 0;
+                    connections.discard(connection);
+                    connection = null;
+                    if (f.kind() == SmtpFailure.Kind.CONNECTION && hadCarriedMail) {
+                        // The server closed a connection that worked (idle timeout, a per-connection
+                        // message limit): reconnect once and resend this message. A fresh connection
+                        // that fails the same way ends the batch below.
+                        log.debug("SMTP connection to {} lost ({}); reconnecting", smtp.describe(), f.reason());
+                        continue;
+                    }
+                    report(f, e);
+                    serverFailure.compareAndSet(null, f);
+                    sink.report(d, f.kind() == SmtpFailure.Kind.CONNECTION
+                            ? DeliveryOutcome.unavailable(f.reason()) : DeliveryOutcome.retry(f.reason()));
+                    return null;
+                } catch (RuntimeException e) {
+                    // Unexpected: contain it to this message. Thrown out of deliver(), it would make
+                    // the outbox retry the whole batch, re-sending what the server already took.
+                    log.warn("email delivery {} failed unexpectedly; will retry", d.outboxId(), e);
+                    sink.report(d, DeliveryOutcome.retry("unexpected error: " + SmtpFailure.describe(e)));
+                    connections.discard(connection); // its protocol state is unknown
+                    return null;
+                }
+            }
+        }
+    }
+
+    /** Waits for a token of the provider's rate limit, if there is one. @return false if interrupted */
+    private boolean takeToken() {
+        if (rateLimit == null) {
+            return true;
+        }
+        try {
+            rateLimit.asBlocking().consume(1);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -276,18 +411,6 @@ public final class EmailChannel implements DeliveryChannel {
     @Override
     public List<String> routes(List<Delivery> batch) {
         return java.util.Collections.nCopies(batch.size(), "smtp " + smtp.host() + ":" + smtp.port());
-    }
-
-    /**
-     * Reports the rest of a batch after the server failed: unavailable for a connection failure
-     * (refused, dropped, timed out, 421), so the rows wait for the server without spending
-     * attempts; a retry for a configuration failure (rejected credentials, TLS).
-     */
-    private static void reportRest(List<Delivery> batch, int from, OutcomeSink sink, SmtpFailure f) {
-        for (int j = from; j < batch.size(); j++) {
-            sink.report(batch.get(j), f.kind() == SmtpFailure.Kind.CONNECTION
-                    ? DeliveryOutcome.unavailable(f.reason()) : DeliveryOutcome.retry(f.reason()));
-        }
     }
 
     private SmtpFailure connectFailure(Exception e) {
@@ -406,6 +529,7 @@ public final class EmailChannel implements DeliveryChannel {
     /** Closes the open connections (with {@code QUIT}). */
     @Override
     public void close() {
+        senders.shutdown();
         connections.close();
     }
 

@@ -13,14 +13,16 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * SMTP connections kept open for reuse. A worker {@linkplain #acquire() takes} one for a batch and
- * {@linkplain #release gives it back}; one left idle for longer than the keep-alive is closed by a
- * background thread. Several outbox workers delivering at once get one connection each, so there
- * are never more connections than concurrent batches.
+ * SMTP connections kept open for reuse, at most {@link SmtpSettings#poolSize()} of them. A sender
+ * {@linkplain #acquire() takes} one (waiting while all are taken) and {@linkplain #release gives
+ * it back}, or {@linkplain #discard discards} a broken one; one left idle for longer than the
+ * keep-alive is closed by a background thread, and one that has carried
+ * {@link SmtpSettings#maxMessagesPerConnection()} messages is closed when given back.
  *
  * <p>Idle time is measured with {@link System#nanoTime()}, not notify's clock: it is about real
  * sockets, and tests move notify's clock by hours.
@@ -32,6 +34,8 @@ final class SmtpConnections implements AutoCloseable {
     private final Deque<Idle> idle = new ArrayDeque<>();
     private final ScheduledThreadPoolExecutor reaper;
     private final AtomicLong opened = new AtomicLong();
+    /** One permit per connection that may be taken: idle ones are reused before a new one opens. */
+    private final Semaphore permits;
     private boolean closed;
     private boolean evictionScheduled;
 
@@ -42,6 +46,7 @@ final class SmtpConnections implements AutoCloseable {
         this.settings = settings;
         this.session = Session.getInstance(sessionProperties(settings));
         this.keepAliveNanos = keepAlive.toNanos();
+        this.permits = new Semaphore(settings.poolSize(), true);
         this.reaper = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "notify-email-idle");
             t.setDaemon(true);
@@ -82,11 +87,31 @@ final class SmtpConnections implements AutoCloseable {
     }
 
     /**
-     * An open connection: an idle one that still answers {@code NOOP}, or a new one.
+     * An open connection: an idle one that still answers {@code NOOP}, or a new one. Waits while
+     * {@link SmtpSettings#poolSize()} connections are taken.
      *
      * @throws MessagingException if a new connection cannot be opened or authenticated
      */
     Connection acquire() throws MessagingException {
+        takePermit();
+        try {
+            return reuseOrOpen();
+        } catch (MessagingException | RuntimeException e) {
+            permits.release();
+            throw e;
+        }
+    }
+
+    private void takePermit() throws MessagingException {
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MessagingException("interrupted while waiting for an SMTP connection", e);
+        }
+    }
+
+    private Connection reuseOrOpen() throws MessagingException {
         for (;;) {
             Idle candidate;
             synchronized (this) {
@@ -96,7 +121,7 @@ final class SmtpConnections implements AutoCloseable {
                 candidate = idle.pollFirst();
             }
             if (candidate == null) {
-                return open();
+                return connect();
             }
             // isConnected() sends NOOP: a server that dropped the connection is found here.
             if (System.nanoTime() - candidate.since() < keepAliveNanos && candidate.connection().isAlive()) {
@@ -106,8 +131,18 @@ final class SmtpConnections implements AutoCloseable {
         }
     }
 
-    /** Opens a new connection, bypassing the idle ones. */
+    /** Opens a new connection, bypassing the idle ones (still one of the pool's, given back or discarded). */
     Connection open() throws MessagingException {
+        takePermit();
+        try {
+            return connect();
+        } catch (MessagingException | RuntimeException e) {
+            permits.release();
+            throw e;
+        }
+    }
+
+    private Connection connect() throws MessagingException {
         Transport transport = session.getTransport("smtp");
         transport.connect(settings.host(), settings.port(), settings.username().orElse(null),
                 settings.authenticates() ? settings.password() : null);
@@ -115,16 +150,34 @@ final class SmtpConnections implements AutoCloseable {
         return new Connection(transport);
     }
 
-    /** Gives a healthy connection back for reuse. */
+    /**
+     * Gives a healthy connection back for reuse; one that has carried
+     * {@link SmtpSettings#maxMessagesPerConnection()} messages is closed instead.
+     */
     void release(Connection connection) {
-        synchronized (this) {
-            if (!closed) {
-                idle.addFirst(new Idle(connection, System.nanoTime()));
-                scheduleEviction(keepAliveNanos);
-                return;
+        try {
+            if (connection.sent() < settings.maxMessagesPerConnection()) {
+                synchronized (this) {
+                    if (!closed) {
+                        idle.addFirst(new Idle(connection, System.nanoTime()));
+                        scheduleEviction(keepAliveNanos);
+                        return;
+                    }
+                }
             }
+            connection.close();
+        } finally {
+            permits.release();
         }
-        connection.close();
+    }
+
+    /** Closes a connection taken from the pool that is broken, or not to be reused. */
+    void discard(Connection connection) {
+        try {
+            connection.close();
+        } finally {
+            permits.release();
+        }
     }
 
     private void scheduleEviction(long delayNanos) {
@@ -189,6 +242,11 @@ final class SmtpConnections implements AutoCloseable {
         void send(MimeMessage message, Address[] recipients) throws MessagingException {
             transport.sendMessage(message, recipients);
             sent++;
+        }
+
+        /** Whether the connection has carried as many messages as one may ({@link SmtpSettings#maxMessagesPerConnection()}). */
+        boolean spent(int max) {
+            return sent >= max;
         }
 
         /** Messages accepted over this connection since it was opened. */

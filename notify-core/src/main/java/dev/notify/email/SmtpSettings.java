@@ -53,6 +53,25 @@ public final class SmtpSettings {
     public static final String ENV_DEFAULT_FROM_EMAIL = "DEFAULT_FROM_EMAIL";
     /** Django's {@code EMAIL_TIMEOUT}, in seconds: sets the connect, read and write timeouts at once. */
     public static final String ENV_TIMEOUT = "EMAIL_TIMEOUT";
+    /** SMTP connections delivering at once, {@link #poolSize()}. */
+    public static final String ENV_POOL_SIZE = "EMAIL_POOL_SIZE";
+    /** Messages sent over one connection before it is closed, {@link #maxMessagesPerConnection()}. */
+    public static final String ENV_MAX_MESSAGES_PER_CONNECTION = "EMAIL_MAX_MESSAGES_PER_CONNECTION";
+    /** The provider's rate limit in messages per second, {@link #maxPerSecond()}; 0 for none. */
+    public static final String ENV_MAX_PER_SECOND = "EMAIL_MAX_PER_SECOND";
+    /**
+     * Default {@link #poolSize()}: 4 connections. Enough to hide the round trips of one connection
+     * (each message waits for the server's reply to its {@code DATA}) several times over, and few
+     * enough that no provider sees a flood of sessions from one client.
+     */
+    public static final int DEFAULT_POOL_SIZE = 4;
+    /**
+     * Default {@link #maxMessagesPerConnection()}: 100. Gmail ends a session after about 100
+     * messages; ending it first, with {@code QUIT} between two messages, avoids the server dropping
+     * the connection while a message is in flight (which the channel answers by sending that message
+     * again on a new connection).
+     */
+    public static final int DEFAULT_MAX_MESSAGES_PER_CONNECTION = 100;
 
     private final String host;
     private final int port;
@@ -65,6 +84,9 @@ public final class SmtpSettings {
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final Duration writeTimeout;
+    private final int poolSize;
+    private final int maxMessagesPerConnection;
+    private final int maxPerSecond;
 
     private SmtpSettings(Builder b) {
         if (b.host == null || b.host.isBlank()) {
@@ -97,6 +119,19 @@ public final class SmtpSettings {
         this.connectTimeout = requirePositive("connectTimeout", b.connectTimeout);
         this.readTimeout = requirePositive("readTimeout", b.readTimeout);
         this.writeTimeout = requirePositive("writeTimeout", b.writeTimeout);
+        if (b.poolSize < 1) {
+            throw new IllegalArgumentException("poolSize must be >= 1 but was " + b.poolSize);
+        }
+        if (b.maxMessagesPerConnection < 1) {
+            throw new IllegalArgumentException("maxMessagesPerConnection must be >= 1 but was "
+                    + b.maxMessagesPerConnection);
+        }
+        if (b.maxPerSecond < 0) {
+            throw new IllegalArgumentException("maxPerSecond must be >= 0 (0: no limit) but was " + b.maxPerSecond);
+        }
+        this.poolSize = b.poolSize;
+        this.maxMessagesPerConnection = b.maxMessagesPerConnection;
+        this.maxPerSecond = b.maxPerSecond;
     }
 
     private static InternetAddress parseFrom(String from) {
@@ -131,7 +166,8 @@ public final class SmtpSettings {
     /** A builder holding these settings, to derive a variant. */
     public Builder toBuilder() {
         Builder b = new Builder().host(host).port(port).startTls(startTls).ssl(ssl).from(from)
-                .connectTimeout(connectTimeout).readTimeout(readTimeout).writeTimeout(writeTimeout);
+                .connectTimeout(connectTimeout).readTimeout(readTimeout).writeTimeout(writeTimeout)
+                .poolSize(poolSize).maxMessagesPerConnection(maxMessagesPerConnection).maxPerSecond(maxPerSecond);
         if (username != null) {
             b.credentials(username, password);
         }
@@ -142,7 +178,9 @@ public final class SmtpSettings {
      * Reads the settings from environment variables named as in Django: {@code EMAIL_HOST},
      * {@code EMAIL_PORT}, {@code EMAIL_USE_TLS}, {@code EMAIL_USE_SSL}, {@code EMAIL_HOST_USER},
      * {@code EMAIL_HOST_PASSWORD}, {@code DEFAULT_FROM_EMAIL}, and optionally {@code EMAIL_TIMEOUT}
-     * (seconds). Blank values count as unset. Booleans accept {@code True}/{@code true}/{@code 1}/
+     * (seconds), {@code EMAIL_POOL_SIZE}, {@code EMAIL_MAX_MESSAGES_PER_CONNECTION} and
+     * {@code EMAIL_MAX_PER_SECOND} (whole numbers; see {@link #poolSize()},
+     * {@link #maxMessagesPerConnection()}, {@link #maxPerSecond()}). Blank values count as unset. Booleans accept {@code True}/{@code true}/{@code 1}/
      * {@code yes}/{@code on} and {@code False}/{@code false}/{@code 0}/{@code no}/{@code off}, in
      * any case. Without {@code EMAIL_PORT} the port follows the security setting: 465 for SSL,
      * 587 for TLS, else 25. Without {@code DEFAULT_FROM_EMAIL}, {@code EMAIL_HOST_USER} is the
@@ -219,12 +257,31 @@ public final class SmtpSettings {
             }
             b.connectTimeout(t).readTimeout(t).writeTimeout(t);
         }
+        b.poolSize(whole(env, ENV_POOL_SIZE, DEFAULT_POOL_SIZE, 1));
+        b.maxMessagesPerConnection(whole(env, ENV_MAX_MESSAGES_PER_CONNECTION, DEFAULT_MAX_MESSAGES_PER_CONNECTION, 1));
+        b.maxPerSecond(whole(env, ENV_MAX_PER_SECOND, 0, 0));
         return Optional.of(b.build());
     }
 
     private static String value(Map<String, String> env, String name) {
         String v = env.get(name);
         return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static int whole(Map<String, String> env, String name, int fallback, int least) {
+        String v = value(env, name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= least) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number >= " + least + " but was '" + v + "'");
     }
 
     private static boolean bool(Map<String, String> env, String name) {
@@ -308,6 +365,34 @@ public final class SmtpSettings {
         return writeTimeout;
     }
 
+    /**
+     * How many SMTP connections to the server deliver at once: a batch of mail is shared among up
+     * to this many connections, each kept open for reuse; outbox workers delivering at the same time
+     * share the same connections. Default {@value #DEFAULT_POOL_SIZE}.
+     */
+    public int poolSize() {
+        return poolSize;
+    }
+
+    /**
+     * How many messages one connection carries before the channel closes it ({@code QUIT}) and
+     * opens another. Default {@value #DEFAULT_MAX_MESSAGES_PER_CONNECTION}, below Gmail's limit of
+     * about 100 per session.
+     */
+    public int maxMessagesPerConnection() {
+        return maxMessagesPerConnection;
+    }
+
+    /**
+     * The provider's rate limit, in messages per second over all connections of this channel on this
+     * node (a token bucket of that many tokens, refilled evenly over each second); 0 (the default)
+     * for no limit. Sending waits for a token rather than failing, so a burst is spread out instead
+     * of being refused by the provider.
+     */
+    public int maxPerSecond() {
+        return maxPerSecond;
+    }
+
     /** Host, port and security, for start-up messages: e.g. {@code smtp.gmail.com:587 (STARTTLS)}. */
     public String describe() {
         return host + ":" + port + " (" + (ssl ? "SSL" : startTls ? "STARTTLS" : "plain") + ")";
@@ -318,7 +403,8 @@ public final class SmtpSettings {
         return o instanceof SmtpSettings s && host.equals(s.host) && port == s.port && startTls == s.startTls
                 && ssl == s.ssl && Objects.equals(username, s.username) && Objects.equals(password, s.password)
                 && from.equals(s.from) && connectTimeout.equals(s.connectTimeout) && readTimeout.equals(s.readTimeout)
-                && writeTimeout.equals(s.writeTimeout);
+                && writeTimeout.equals(s.writeTimeout) && poolSize == s.poolSize
+                && maxMessagesPerConnection == s.maxMessagesPerConnection && maxPerSecond == s.maxPerSecond;
     }
 
     @Override
@@ -332,7 +418,8 @@ public final class SmtpSettings {
         return "SmtpSettings[host=" + host + ", port=" + port + ", startTls=" + startTls + ", ssl=" + ssl
                 + ", username=" + username + ", password=" + (password == null ? "none" : "***") + ", from=" + from
                 + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout + ", writeTimeout="
-                + writeTimeout + "]";
+                + writeTimeout + ", poolSize=" + poolSize + ", maxMessagesPerConnection=" + maxMessagesPerConnection
+                + ", maxPerSecond=" + maxPerSecond + "]";
     }
 
     /** Configures {@link SmtpSettings}; {@link #build()} validates. */
@@ -347,6 +434,9 @@ public final class SmtpSettings {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration readTimeout = DEFAULT_READ_TIMEOUT;
         private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+        private int poolSize = DEFAULT_POOL_SIZE;
+        private int maxMessagesPerConnection = DEFAULT_MAX_MESSAGES_PER_CONNECTION;
+        private int maxPerSecond;
 
         private Builder() {
         }
@@ -410,10 +500,32 @@ public final class SmtpSettings {
             return this;
         }
 
+        /** Default {@value SmtpSettings#DEFAULT_POOL_SIZE}; must be >= 1. See {@link SmtpSettings#poolSize()}. */
+        public Builder poolSize(int connections) {
+            this.poolSize = connections;
+            return this;
+        }
+
+        /**
+         * Default {@value SmtpSettings#DEFAULT_MAX_MESSAGES_PER_CONNECTION}; must be >= 1. See
+         * {@link SmtpSettings#maxMessagesPerConnection()}.
+         */
+        public Builder maxMessagesPerConnection(int messages) {
+            this.maxMessagesPerConnection = messages;
+            return this;
+        }
+
+        /** Messages per second; 0 (the default) for no limit; must be >= 0. See {@link SmtpSettings#maxPerSecond()}. */
+        public Builder maxPerSecond(int messages) {
+            this.maxPerSecond = messages;
+            return this;
+        }
+
         /**
          * @throws IllegalArgumentException quoting the bad value: no host, a port out of range,
          *                                  both STARTTLS and SSL, a malformed sender, a timeout
-         *                                  that is not positive
+         *                                  that is not positive, a pool size or message limit below
+         *                                  1, a negative rate limit
          */
         public SmtpSettings build() {
             return new SmtpSettings(this);

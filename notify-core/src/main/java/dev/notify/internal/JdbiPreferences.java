@@ -27,6 +27,9 @@ import org.jdbi.v3.core.Jdbi;
  * {@code notify_quiet_hours} and {@code notify_digest_setting} tables.
  */
 public final class JdbiPreferences implements Preferences {
+    /** The recipients of the outbox batch being decided on this thread, and their preferences once read. */
+    private static final ThreadLocal<Batch> BATCH = new ThreadLocal<>();
+
     private final Jdbi jdbi;
     private final Clock clock;
 
@@ -35,8 +38,52 @@ public final class JdbiPreferences implements Preferences {
         this.clock = clock;
     }
 
+    /**
+     * Until the returned scope is closed, {@link #allows} on this thread answers for these
+     * recipients from one {@link #snapshot} of them, read at its first call, instead of one query
+     * per call: an outbox batch of 50 rows then costs four queries, not 50. Scopes do not nest.
+     */
+    public static Scope batch(Collection<String> recipients) {
+        BATCH.set(new Batch(Set.copyOf(recipients)));
+        return BATCH::remove;
+    }
+
+    /** A {@link #batch} scope; closing it throws nothing. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final class Batch {
+        final Set<String> recipients;
+        JdbiPreferences readBy;
+        PreferenceSnapshot snapshot;
+
+        Batch(Set<String> recipients) {
+            this.recipients = recipients;
+        }
+    }
+
+    /** The batch snapshot that covers {@code recipient}, or null to query. */
+    private PreferenceSnapshot batchSnapshot(String recipient) {
+        Batch b = BATCH.get();
+        if (b == null || !b.recipients.contains(recipient)) {
+            return null;
+        }
+        if (b.readBy != this) {
+            b.snapshot = snapshot(b.recipients);
+            b.readBy = this;
+        }
+        return b.snapshot;
+    }
+
     @Override
     public boolean allows(String recipient, String channel, String type) {
+        PreferenceSnapshot batch = batchSnapshot(recipient);
+        if (batch != null) {
+            return batch.allows(recipient, channel, type, null);
+        }
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM notify_channel_optout"
                         + " WHERE recipient = :r AND channel = :c AND type IN (:t, '*')")
                 .bind("r", recipient)
@@ -50,6 +97,10 @@ public final class JdbiPreferences implements Preferences {
     public boolean allows(String recipient, String channel, String type, String category) {
         if (category == null) {
             return allows(recipient, channel, type);
+        }
+        PreferenceSnapshot batch = batchSnapshot(recipient);
+        if (batch != null) {
+            return batch.allows(recipient, channel, type, category);
         }
         // One round trip for both tables: this runs per recipient and channel on every send.
         return jdbi.withHandle(h -> h.createQuery("SELECT (SELECT COUNT(*) FROM notify_channel_optout"

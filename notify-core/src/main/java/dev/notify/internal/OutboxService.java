@@ -246,24 +246,11 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 return 0;
             }
             Map<String, List<Delivery>> byChannel = new LinkedHashMap<>();
-            for (OutboxStore.Claimed c : batch) {
-                Delivery d = c.delivery();
-                Decision decision;
-                try {
-                    decision = gate.decide(d, c.rules());
-                } catch (RuntimeException e) {
-                    log.warn("preparing {} delivery {} failed; will retry", d.channel(), d.outboxId(), e);
-                    record(d, DeliveryOutcome.retry("preparing the delivery failed: " + e), owner, null, false);
-                    continue;
-                }
-                if (decision.dropReason() != null) {
-                    log.debug("{} delivery {} dropped: {}", d.channel(), d.outboxId(), decision.dropReason());
-                    store.closed(d.outboxId(), owner, decision.dropReason(), clock.instant());
-                    metrics.delivery(d.channel(), "dropped");
-                    continue;
-                }
-                d = decision.delivery();
-                byChannel.computeIfAbsent(d.channel(), ch -> new ArrayList<>()).add(d);
+            Set<String> recipients = new java.util.HashSet<>();
+            batch.forEach(c -> recipients.add(c.delivery().notification().recipient()));
+            // The gate's preference checks for the whole batch in one read, not one query per row.
+            try (JdbiPreferences.Scope scope = JdbiPreferences.batch(recipients)) {
+                decideAll(batch, owner, byChannel);
             }
             byChannel.forEach((name, deliveries) -> {
                 if (draining) {
@@ -277,6 +264,29 @@ public final class OutboxService implements Outbox, AutoCloseable {
             return batch.size();
         } finally {
             activeOwners.remove(owner);
+        }
+    }
+
+    /** Asks the gate about each claimed row: to deliver (grouped by channel), or closed with a reason. */
+    private void decideAll(List<OutboxStore.Claimed> batch, String owner, Map<String, List<Delivery>> byChannel) {
+        for (OutboxStore.Claimed c : batch) {
+            Delivery d = c.delivery();
+            Decision decision;
+            try {
+                decision = gate.decide(d, c.rules());
+            } catch (RuntimeException e) {
+                log.warn("preparing {} delivery {} failed; will retry", d.channel(), d.outboxId(), e);
+                record(d, DeliveryOutcome.retry("preparing the delivery failed: " + e), owner, null, false);
+                continue;
+            }
+            if (decision.dropReason() != null) {
+                log.debug("{} delivery {} dropped: {}", d.channel(), d.outboxId(), decision.dropReason());
+                store.closed(d.outboxId(), owner, decision.dropReason(), clock.instant());
+                metrics.delivery(d.channel(), "dropped");
+                continue;
+            }
+            d = decision.delivery();
+            byChannel.computeIfAbsent(d.channel(), ch -> new ArrayList<>()).add(d);
         }
     }
 
@@ -412,6 +422,10 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 }
             }
             boolean aside = setAside;
+            if (outcome instanceof DeliveryOutcome.Delivered) {
+                enqueue(new Delivered(d, r)); // written with the others of its drain in one statement batch
+                return;
+            }
             enqueue(() -> {
                 record(d, outcome, owner, r, aside);
                 if (r != null && !(outcome instanceof DeliveryOutcome.Unavailable)
@@ -460,7 +474,15 @@ public final class OutboxService implements Outbox, AutoCloseable {
                 }
                 try {
                     // One transaction for what arrived meanwhile (Jdbi hands the nested calls the same handle).
-                    store.inTransaction(() -> writes.forEach(Runnable::run));
+                    // Successes last: their release of parked rows must follow the parking of rows set aside.
+                    store.inTransaction(() -> {
+                        for (Runnable w : writes) {
+                            if (!(w instanceof Delivered)) {
+                                w.run();
+                            }
+                        }
+                        writeDelivered(writes);
+                    });
                 } catch (RuntimeException e) {
                     log.warn("outbox: recording {} outcomes failed; those rows are delivered again when their"
                             + " leases expire", writes.size(), e);
@@ -472,6 +494,39 @@ public final class OutboxService implements Outbox, AutoCloseable {
                     } finally {
                         done.unlock();
                     }
+                }
+            }
+        }
+
+        /** The successes among {@code writes}, in one statement batch; then their routes' parked rows. */
+        private void writeDelivered(List<Runnable> writes) {
+            List<Delivered> delivered = new ArrayList<>();
+            for (Runnable w : writes) {
+                if (w instanceof Delivered ok) {
+                    delivered.add(ok);
+                }
+            }
+            if (delivered.isEmpty()) {
+                return;
+            }
+            boolean[] recorded = store.delivered(delivered.stream().map(ok -> ok.delivery().outboxId()).toList(), owner,
+                    clock.instant());
+            Set<Route> answered = new java.util.HashSet<>();
+            for (int i = 0; i < recorded.length; i++) {
+                Delivery d = delivered.get(i).delivery();
+                if (recorded[i]) {
+                    metrics.delivery(d.channel(), "delivered");
+                } else {
+                    log.warn("{} delivery {}: lease expired before the outcome was recorded; another worker owns it"
+                            + " now", d.channel(), d.outboxId());
+                }
+                if (delivered.get(i).route() != null) {
+                    answered.add(delivered.get(i).route());
+                }
+            }
+            for (Route r : answered) {
+                if (r.breaker().getState() == CircuitBreaker.State.CLOSED) {
+                    releaseIfParked(r);
                 }
             }
         }
@@ -490,6 +545,14 @@ public final class OutboxService implements Outbox, AutoCloseable {
     }
 
     private static final Route NO_ROUTE = new Route("", null, null, null);
+
+    /** A success to record; written in batches by the recorder, so {@link #run} is never called. */
+    private record Delivered(Delivery delivery, Route route) implements Runnable {
+        @Override
+        public void run() {
+            throw new IllegalStateException("successes are written in batches");
+        }
+    }
 
     private void park(Delivery d, Route route, String reason, Instant due, String owner) {
         String key = route == null || route == NO_ROUTE ? null : route.key();

@@ -72,9 +72,25 @@ public final class OutboxStore {
     }
 
     private final Jdbi jdbi;
+    /** Whether the database is PostgreSQL (claims in one statement); null until first asked. */
+    private volatile Boolean postgres;
 
     public OutboxStore(Jdbi jdbi) {
         this.jdbi = jdbi;
+    }
+
+    private boolean postgres() {
+        Boolean pg = postgres;
+        if (pg == null) {
+            try {
+                pg = jdbi.withHandle(h -> "PostgreSQL".equalsIgnoreCase(h.getConnection().getMetaData()
+                        .getDatabaseProductName()));
+            } catch (SQLException e) {
+                throw new NotifyException("store_unavailable", "cannot read the database's product name: " + e, e);
+            }
+            postgres = pg;
+        }
+        return pg;
     }
 
     /** Inserts rows for one notification, inside the caller's (send) transaction. */
@@ -121,22 +137,39 @@ public final class OutboxStore {
         return claimRows(owner, channels, limit, now, lease).stream().map(Claimed::delivery).toList();
     }
 
-    /** As {@link #claim}, with each row's {@link Rules}. */
+    /**
+     * As {@link #claim}, with each row's {@link Rules}. On PostgreSQL one statement under
+     * auto-commit (one round trip, one commit): an {@code UPDATE ... RETURNING} of the ids that an
+     * {@code ARRAY(SELECT ... FOR UPDATE SKIP LOCKED)} sub-query locked, evaluated once; elsewhere
+     * a transaction of three statements (select and lock, lease, read).
+     */
     public List<Claimed> claimRows(String owner, Collection<String> channels, int limit, Instant now, Duration lease) {
         if (channels.isEmpty()) {
             return List.of();
         }
         Instant at = now.truncatedTo(ChronoUnit.MICROS);
+        if (postgres()) {
+            return claimInOneStatement(owner, channels, limit, at, lease);
+        }
         return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            List<Long> ids = h.createQuery("SELECT id FROM notify_outbox"
-                            + " WHERE status IN ('pending', 'retrying') AND due_at <= :now"
-                            + " AND (lease_until IS NULL OR lease_until <= :now) AND channel IN (<channels>)"
-                            + " ORDER BY due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
-                    .bind("now", timestamp(at))
-                    .bindList("channels", List.copyOf(channels))
-                    .bind("limit", limit)
-                    .mapTo(Long.class)
-                    .list();
+            // One query per status, each ordered as the (status, due_at) index is: H2 then reads the
+            // index in order and stops after the limit, where "status IN (...) ORDER BY due_at, id"
+            // sorts every due row (75 ms per claim with 90,000 due rows, and worse the larger a backlog).
+            List<Candidate> candidates = new java.util.ArrayList<>();
+            for (String status : List.of("pending", "retrying")) {
+                candidates.addAll(h.createQuery("SELECT id, due_at FROM notify_outbox"
+                                + " WHERE status = :status AND due_at <= :now"
+                                + " AND (lease_until IS NULL OR lease_until <= :now) AND channel IN (<channels>)"
+                                + " ORDER BY status, due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED")
+                        .bind("status", status)
+                        .bind("now", timestamp(at))
+                        .bindList("channels", List.copyOf(channels))
+                        .bind("limit", limit)
+                        .map((rs, ctx) -> new Candidate(rs.getLong("id"), instant(rs, "due_at")))
+                        .list());
+            }
+            List<Long> ids = candidates.stream().sorted(java.util.Comparator.comparing(Candidate::dueAt)
+                    .thenComparingLong(Candidate::id)).limit(limit).map(Candidate::id).toList();
             if (ids.isEmpty()) {
                 return List.<Claimed>of();
             }
@@ -153,6 +186,65 @@ public final class OutboxStore {
                     .map(OutboxStore::mapClaimed)
                     .list();
         });
+    }
+
+    private List<Claimed> claimInOneStatement(String owner, Collection<String> channels, int limit, Instant at,
+                                              Duration lease) {
+        List<Due> claimed = new java.util.ArrayList<>(jdbi.withHandle(h -> h.createQuery(
+                        "UPDATE notify_outbox SET lease_owner = :owner, lease_until = :until,"
+                                + " attempts = attempts + 1, updated_at = :now"
+                                + " WHERE id = ANY(ARRAY(SELECT id FROM notify_outbox"
+                                + " WHERE status IN ('pending', 'retrying') AND due_at <= :now"
+                                + " AND (lease_until IS NULL OR lease_until <= :now) AND channel IN (<channels>)"
+                                + " ORDER BY due_at, id LIMIT :limit FOR UPDATE SKIP LOCKED))"
+                                + " RETURNING id, channel, destination, payload, attempts, due_at")
+                .bind("owner", owner)
+                .bind("until", timestamp(at.plus(lease)))
+                .bind("now", timestamp(at))
+                .bindList("channels", List.copyOf(channels))
+                .bind("limit", limit)
+                .map((rs, ctx) -> new Due(instant(rs, "due_at"), mapClaimed(rs, ctx)))
+                .list()));
+        // RETURNING has no order: hand the batch out oldest first, as the claim chose it.
+        claimed.sort(DUE_ORDER);
+        return claimed.stream().map(Due::claimed).toList();
+    }
+
+    private record Due(Instant dueAt, Claimed claimed) {
+    }
+
+    private record Candidate(long id, Instant dueAt) {
+    }
+
+    /** Oldest due first, then by id: the order claims hand rows out in. */
+    private static final java.util.Comparator<Due> DUE_ORDER = java.util.Comparator.comparing(Due::dueAt)
+            .thenComparingLong(d -> d.claimed().delivery().outboxId());
+
+    /**
+     * Records successful deliveries of rows leased by {@code owner}, as one JDBC batch (one round trip
+     * on PostgreSQL, whose driver sends a batch's statements together).
+     *
+     * @return per id, in order, whether it was recorded (false: the lease was lost meanwhile)
+     */
+    public boolean[] delivered(List<Long> ids, String owner, Instant now) {
+        if (ids.isEmpty()) {
+            return new boolean[0];
+        }
+        int[] counts = jdbi.withHandle(h -> {
+            PreparedBatch batch = h.prepareBatch("UPDATE notify_outbox SET status = 'delivered', lease_owner = NULL,"
+                    + " lease_until = NULL, waiting_for = NULL, updated_at = :now, delivered_at = :now"
+                    + " WHERE id = :id AND lease_owner = :owner");
+            for (long id : ids) {
+                batch.bind("now", timestamp(now)).bind("id", id).bind("owner", owner).add();
+            }
+            return batch.execute();
+        });
+        boolean[] recorded = new boolean[ids.size()];
+        for (int i = 0; i < recorded.length; i++) {
+            // A driver may answer SUCCESS_NO_INFO (-2) for a batched statement: it ran, count unknown.
+            recorded[i] = counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO;
+        }
+        return recorded;
     }
 
     /**

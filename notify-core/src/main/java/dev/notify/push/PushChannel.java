@@ -66,9 +66,16 @@ import org.slf4j.LoggerFactory;
  *       as a configuration error</td></tr>
  * </table>
  *
- * <p>All requests go through one JDK {@link HttpClient} (connections are kept and reused, HTTP/2
- * where the push service offers it); a batch's requests run concurrently, so one slow push
- * service does not hold up the others. Thread-safe.
+ * <p><b>Throughput.</b> The CPU work of a message (the payload, an ephemeral P-256 key pair and
+ * ECDH, RFC 8291's key derivation and AES-GCM) runs on a pool with one thread per core
+ * ({@link Runtime#availableProcessors()}), so a batch is encrypted on every core at once; each
+ * message still gets its own fresh ephemeral key and salt. All requests go through one JDK
+ * {@link HttpClient}, which speaks HTTP/2 where the push service offers it (the big ones do): one
+ * connection per push service origin carries a batch's requests as concurrent streams (HTTP/1.1
+ * services get a pool of kept-alive connections instead). The VAPID token is signed once per
+ * origin and reused for hours (see {@code VapidTokens}). A batch's requests run concurrently, so
+ * one slow push service does not hold up the others; a batch's successes are written to the
+ * subscription table in one statement. Thread-safe.
  */
 public final class PushChannel implements DeliveryChannel {
     /** The channel's name in outbox rows and preferences. */
@@ -79,6 +86,13 @@ public final class PushChannel implements DeliveryChannel {
     private static final int EXCERPT_CHARS = 200;
     /** Most bytes of a push service's answer read; the rest is discarded. */
     private static final int EXCERPT_BYTES = 2048;
+
+    /** Threads encrypting messages: one per core, since the work is pure CPU. */
+    static final int CRYPTO_THREADS = Runtime.getRuntime().availableProcessors();
+    /** Threads completing requests (outcomes, their database writes): a few per core. */
+    static final int HTTP_THREADS = Math.max(4, 2 * CRYPTO_THREADS);
+    /** One encryption object per crypto thread (zerodep's holds a {@code Mac}, not thread-safe). */
+    private static final ThreadLocal<PushEncryption> ENCRYPTION = ThreadLocal.withInitial(PushEncryption::new);
 
     private final PushSettings settings;
     private final EndpointPolicy policy;
@@ -111,17 +125,26 @@ public final class PushChannel implements DeliveryChannel {
         PushSubscriptionStore store = new PushSubscriptionStore(org.jdbi.v3.core.Jdbi.create(context.dataSource()),
                 clock, settings.maxSubscriptionsPerRecipient());
         AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        // Completions run the outcome's database writes: a bounded pool, so a burst cannot grow threads.
+        ExecutorService executor = Executors.newFixedThreadPool(HTTP_THREADS, r -> {
             Thread t = new Thread(r, "notify-push-http-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger cryptoThreads = new AtomicInteger();
+        ExecutorService crypto = Executors.newFixedThreadPool(CRYPTO_THREADS, r -> {
+            Thread t = new Thread(r, "notify-push-crypto-" + cryptoThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_2)
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor)
                 .build();
-        running = new Running(store, clock, new VapidTokens(settings.keys(), settings.subject(), clock), http, executor);
+        running = new Running(store, clock, new VapidTokens(settings.keys(), settings.subject(), clock), http, executor,
+                crypto);
         log.info("Web Push channel ready: VAPID public key {}, subject {}", publicKey(), settings.subject());
     }
 
@@ -167,20 +190,30 @@ public final class PushChannel implements DeliveryChannel {
             batch.forEach(d -> sink.report(d, retry));
             return;
         }
-        PushEncryption encryption = new PushEncryption();
         List<CompletableFuture<?>> pending = new ArrayList<>(batch.size());
+        Set<Long> succeeded = ConcurrentHashMap.newKeySet();
         for (Delivery d : batch) {
             CompletableFuture<DeliveryOutcome> outcome;
             try {
-                outcome = deliverOne(r, d, subscriptions, encryption);
+                outcome = deliverOne(r, d, subscriptions, succeeded);
             } catch (RuntimeException e) {
                 log.warn("Web Push delivery {} failed unexpectedly", d.outboxId(), e);
                 outcome = CompletableFuture.completedFuture(DeliveryOutcome.retry("unexpected error: " + e));
             }
-            pending.add(outcome.thenAccept(o -> sink.report(d, o)));
+            pending.add(outcome.exceptionally(e -> {
+                log.warn("Web Push delivery {} failed unexpectedly", d.outboxId(), e);
+                return DeliveryOutcome.retry("unexpected error: " + e);
+            }).thenAccept(o -> sink.report(d, o)));
         }
         for (CompletableFuture<?> f : pending) {
             f.join();
+        }
+        if (!succeeded.isEmpty()) {
+            try {
+                r.store.recordSuccess(succeeded, r.clock.instant());
+            } catch (RuntimeException e) {
+                log.warn("could not record the success of {} push subscriptions", succeeded.size(), e);
+            }
         }
     }
 
@@ -229,6 +262,7 @@ public final class PushChannel implements DeliveryChannel {
         Running r = running;
         if (r != null) {
             r.executor.shutdownNow();
+            r.crypto.shutdownNow();
         }
     }
 
@@ -308,7 +342,7 @@ public final class PushChannel implements DeliveryChannel {
 
     private CompletableFuture<DeliveryOutcome> deliverOne(Running r, Delivery d,
                                                           Map<Long, StoredPushSubscription> subscriptions,
-                                                          PushEncryption encryption) {
+                                                          Set<Long> succeeded) {
         Long id = parseId(d.destination());
         if (id == null) {
             return done(DeliveryOutcome.failed("destination '" + d.destination() + "' is not a push subscription id"));
@@ -322,7 +356,6 @@ public final class PushChannel implements DeliveryChannel {
             return done(DeliveryOutcome.gone("push subscription " + id + " now belongs to another recipient"));
         }
         URI uri = sub.subscription().uri();
-        String origin = sub.subscription().origin();
         String problem = policy.schemeProblem(uri);
         if (problem == null) {
             try {
@@ -338,31 +371,52 @@ public final class PushChannel implements DeliveryChannel {
         // A template's push parts replace the in-app title and message in the payload.
         Notification shown = d.part() == null ? n : new Notification(n.id(), n.recipient(), n.seq(), n.type(),
                 d.part().title(), d.part().body(), n.data(), n.link(), n.priority(), n.createdAt(), n.readAt());
-        byte[] plaintext = PushPayload.of(shown, icon, PushPayload.MAX_PLAINTEXT_BYTES);
-        byte[] body;
-        try {
-            body = encryption.encrypt(sub.subscription().p256dhBytes(), sub.subscription().authBytes(), plaintext);
-        } catch (IllegalArgumentException e) {
-            return done(DeliveryOutcome.failed("push subscription " + id + ": " + e.getMessage()));
-        }
-        // Outcomes touch the database: run them on the channel's threads, not the JDK's async pool.
         String topic = topic(d);
-        return send(r, uri, n, body, topic)
+        // The payload and its encryption are pure CPU: on the crypto pool, so every core takes a share.
+        return CompletableFuture.supplyAsync(() -> encrypt(sub, PushPayload.of(shown, icon,
+                        PushPayload.MAX_PLAINTEXT_BYTES)), r.crypto)
+                .thenCompose(plaintext -> plaintext.failure() != null ? done(plaintext.failure())
+                        : sendAndMap(r, d, sub, n, icon, plaintext, topic, succeeded));
+    }
+
+    /** The encrypted body of {@code plaintext}, or the outcome when the subscription's keys are unusable. */
+    private static Encrypted encrypt(StoredPushSubscription sub, byte[] plaintext) {
+        try {
+            return new Encrypted(plaintext.length, ENCRYPTION.get().encrypt(sub.subscription().p256dhBytes(),
+                    sub.subscription().authBytes(), plaintext), null);
+        } catch (IllegalArgumentException e) {
+            return new Encrypted(plaintext.length, null,
+                    DeliveryOutcome.failed("push subscription " + sub.id() + ": " + e.getMessage()));
+        }
+    }
+
+    private CompletableFuture<DeliveryOutcome> sendAndMap(Running r, Delivery d, StoredPushSubscription sub,
+                                                          Notification n, String icon, Encrypted first, String topic,
+                                                          Set<Long> succeeded) {
+        URI uri = sub.subscription().uri();
+        String origin = sub.subscription().origin();
+        // Outcomes touch the database: run them on the channel's threads, not the JDK's async pool.
+        return send(r, uri, n, first.body(), topic)
                 .thenComposeAsync(response -> {
                     if (response.statusCode() != 413) {
-                        return done(outcome(r, sub, origin, response));
+                        return done(outcome(r, sub, origin, response, succeeded));
                     }
                     // RFC 8030 section 7.2 lets a push service accept less than 4096 bytes: try once with half.
-                    byte[] shorter = PushPayload.of(n, icon, plaintext.length / 2);
-                    byte[] retryBody = new PushEncryption().encrypt(sub.subscription().p256dhBytes(),
-                            sub.subscription().authBytes(), shorter);
-                    return send(r, uri, n, retryBody, topic).thenApplyAsync(second -> second.statusCode() == 413
-                            ? DeliveryOutcome.failed("push service " + origin + " answered 413 (payload too large) "
-                            + "twice, the second time to a payload shortened to " + shorter.length + " bytes: "
-                            + excerptOrStatus(second))
-                            : outcome(r, sub, origin, second), r.executor);
+                    byte[] shorter = PushPayload.of(n, icon, first.plaintextBytes() / 2);
+                    return CompletableFuture.supplyAsync(() -> encrypt(sub, shorter), r.crypto)
+                            .thenCompose(retry -> retry.failure() != null ? done(retry.failure())
+                                    : send(r, uri, n, retry.body(), topic).thenApplyAsync(second ->
+                                    second.statusCode() == 413
+                                            ? DeliveryOutcome.failed("push service " + origin + " answered 413"
+                                            + " (payload too large) twice, the second time to a payload shortened to "
+                                            + shorter.length + " bytes: " + excerptOrStatus(second))
+                                            : outcome(r, sub, origin, second, succeeded), r.executor));
                 }, r.executor)
                 .exceptionally(e -> transportFailure(origin, e));
+    }
+
+    /** An encrypted body and the plaintext's length, or the outcome that replaces sending it. */
+    private record Encrypted(int plaintextBytes, byte[] body, DeliveryOutcome failure) {
     }
 
     /**
@@ -389,17 +443,35 @@ public final class PushChannel implements DeliveryChannel {
                 .header("Authorization", r.tokens.authorization(uri))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         request.header("Topic", topic);
-        return r.http.sendAsync(request.build(), info -> new Excerpt());
+        HttpRequest built = request.build();
+        String origin = VapidTokens.origin(uri);
+        CompletableFuture<?> first = r.connecting.get(origin);
+        if (first == null) {
+            if (r.connecting.size() >= VapidTokens.MAX_ORIGINS) {
+                r.connecting.clear(); // endpoints come from browsers: bound what is kept per origin
+            }
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            first = r.connecting.putIfAbsent(origin, mine);
+            if (first == null) {
+                // The first request to an origin opens its connection alone; the JDK client would open one
+                // HTTP/2 connection per request started before the first was up, instead of one in all.
+                return r.http.sendAsync(built, info -> new Excerpt()).whenComplete((response, e) -> {
+                    if (e != null) {
+                        r.connecting.remove(origin, mine); // the next request tries to connect afresh
+                    }
+                    mine.complete(null);
+                });
+            }
+        }
+        return first.isDone() ? r.http.sendAsync(built, info -> new Excerpt())
+                : first.thenCompose(ignored -> r.http.sendAsync(built, info -> new Excerpt()));
     }
 
-    private DeliveryOutcome outcome(Running r, StoredPushSubscription sub, String origin, HttpResponse<String> response) {
+    private DeliveryOutcome outcome(Running r, StoredPushSubscription sub, String origin, HttpResponse<String> response,
+                                    Set<Long> succeeded) {
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
-            try {
-                r.store.recordSuccess(sub.id(), r.clock.instant());
-            } catch (RuntimeException e) {
-                log.warn("could not record the success of push subscription {}", sub.id(), e);
-            }
+            succeeded.add(sub.id()); // written for the whole batch at once, after the last answer
             return DeliveryOutcome.delivered();
         }
         if (status == 404 || status == 410) {
@@ -477,7 +549,12 @@ public final class PushChannel implements DeliveryChannel {
     }
 
     private record Running(PushSubscriptionStore store, Clock clock, VapidTokens tokens, HttpClient http,
-                           ExecutorService executor) {
+                           ExecutorService executor, ExecutorService crypto,
+                           Map<String, CompletableFuture<Void>> connecting) {
+        Running(PushSubscriptionStore store, Clock clock, VapidTokens tokens, HttpClient http,
+                ExecutorService executor, ExecutorService crypto) {
+            this(store, clock, tokens, http, executor, crypto, new ConcurrentHashMap<>());
+        }
     }
 
     /**

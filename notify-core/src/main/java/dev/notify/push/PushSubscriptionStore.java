@@ -234,6 +234,17 @@ public final class PushSubscriptionStore {
                 .execute());
     }
 
+    /** As {@link #recordSuccess(long, Instant)} for many subscriptions, in one statement. */
+    void recordSuccess(Collection<Long> ids, Instant at) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        withHandle(h -> h.createUpdate("UPDATE notify_push_subscription SET last_success_at = :at WHERE id IN (<ids>)")
+                .bind("at", timestamp(at.truncatedTo(ChronoUnit.MICROS)))
+                .bindList("ids", List.copyOf(ids))
+                .execute());
+    }
+
     /**
      * Deletes subscriptions that never worked or stopped working: those with no accepted message
      * that were created before {@code neverConfirmedCreatedBefore}, and those whose last accepted

@@ -35,9 +35,11 @@ final class EmailFixture implements AutoCloseable {
 
     /** SMTP settings for a local test server: plain, short timeouts. */
     static SmtpSettings.Builder smtp(String host, int port) {
+        // One connection, so that tests of failures and reuse can count connections exactly; the
+        // pool of several is tested in EmailPoolTest.
         return SmtpSettings.builder().host(host).port(port).from(FROM)
                 .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(10))
-                .writeTimeout(Duration.ofSeconds(10));
+                .writeTimeout(Duration.ofSeconds(10)).poolSize(1);
     }
 
     /** A channel with link base and unsubscribe configured. */

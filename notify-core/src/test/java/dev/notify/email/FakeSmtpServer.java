@@ -40,6 +40,13 @@ final class FakeSmtpServer implements AutoCloseable {
     /** Accepted messages, as raw RFC 5322 text. */
     final ConcurrentLinkedQueue<String> messages = new ConcurrentLinkedQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
+    /** Sessions ended by the client's QUIT. */
+    final AtomicInteger quits = new AtomicInteger();
+    /** Messages being received right now (between DATA and its reply), and the most at once. */
+    private final AtomicInteger inData = new AtomicInteger();
+    final AtomicInteger peakInData = new AtomicInteger();
+    /** A pause before each DATA reply, in milliseconds, as a server a network hop away. */
+    volatile int dataDelayMillis;
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -100,11 +107,14 @@ final class FakeSmtpServer implements AutoCloseable {
                     reply(out, rcptReply.apply(address));
                 } else if (command.equals("DATA")) {
                     reply(out, "354 end with <CRLF>.<CRLF>");
+                    peakInData.accumulateAndGet(inData.incrementAndGet(), Math::max);
                     StringBuilder data = new StringBuilder();
                     for (String d; (d = in.readLine()) != null && !d.equals("."); ) {
                         data.append(d.startsWith("..") ? d.substring(1) : d).append("\r\n");
                     }
                     String answer = dataReply;
+                    pause(dataDelayMillis);
+                    inData.decrementAndGet();
                     if (answer.startsWith("250")) {
                         messages.add(data.toString());
                         accepted++;
@@ -116,6 +126,7 @@ final class FakeSmtpServer implements AutoCloseable {
                 } else if (command.equals("RSET") || command.equals("NOOP")) {
                     reply(out, "250 2.0.0 OK");
                 } else if (command.equals("QUIT")) {
+                    quits.incrementAndGet();
                     reply(out, "221 2.0.0 bye");
                     return;
                 } else {
@@ -126,6 +137,17 @@ final class FakeSmtpServer implements AutoCloseable {
             // The client went away.
         } finally {
             open.remove(socket);
+        }
+    }
+
+    private static void pause(int millis) throws IOException {
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis); // the peer's own latency, not a test waiting for a condition
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
         }
     }
 

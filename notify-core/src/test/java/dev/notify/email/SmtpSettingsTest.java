@@ -65,6 +65,34 @@ class SmtpSettingsTest {
     }
 
     @Test
+    void poolMessageLimitAndRateLimitComeFromTheEnvironmentWithDefaults() {
+        SmtpSettings defaults = SmtpSettings.fromEnvironment(gmail()).orElseThrow();
+        assertThat(defaults.poolSize()).isEqualTo(4);
+        assertThat(defaults.maxMessagesPerConnection()).isEqualTo(100);
+        assertThat(defaults.maxPerSecond()).isZero();
+
+        Map<String, String> env = gmail();
+        env.put("EMAIL_POOL_SIZE", "8");
+        env.put("EMAIL_MAX_MESSAGES_PER_CONNECTION", "50");
+        env.put("EMAIL_MAX_PER_SECOND", "14");
+        SmtpSettings s = SmtpSettings.fromEnvironment(env).orElseThrow();
+        assertThat(s.poolSize()).isEqualTo(8);
+        assertThat(s.maxMessagesPerConnection()).isEqualTo(50);
+        assertThat(s.maxPerSecond()).isEqualTo(14);
+        assertThat(s.toBuilder().build()).isEqualTo(s);
+
+        env.put("EMAIL_POOL_SIZE", "0");
+        assertThatThrownBy(() -> SmtpSettings.fromEnvironment(env))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("EMAIL_POOL_SIZE must be a whole number >= 1 but was '0'");
+        env.put("EMAIL_POOL_SIZE", "4");
+        env.put("EMAIL_MAX_PER_SECOND", "fast");
+        assertThatThrownBy(() -> SmtpSettings.fromEnvironment(env))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("EMAIL_MAX_PER_SECOND must be a whole number >= 0 but was 'fast'");
+    }
+
+    @Test
     void passwordNeverShowsInToString() {
         SmtpSettings s = SmtpSettings.fromEnvironment(gmail()).orElseThrow();
         assertThat(s.toString()).doesNotContain("abcdefghijklmnop").contains("password=***")
