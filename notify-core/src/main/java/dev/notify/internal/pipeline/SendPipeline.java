@@ -86,6 +86,15 @@ public final class SendPipeline {
      * skipped, the others get it.
      */
     public SendResult send(SendRequest request) {
+        long started = metrics.enabled() ? System.nanoTime() : 0;
+        SendResult result = sendAlone(request);
+        if (started != 0) {
+            metrics.sendTime(System.nanoTime() - started);
+        }
+        return result;
+    }
+
+    private SendResult sendAlone(SendRequest request) {
         Instant now = clock.instant();
         SendPlan plan = plan(request, now);
         if (plan == null) {
