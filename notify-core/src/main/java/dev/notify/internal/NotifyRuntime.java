@@ -42,12 +42,13 @@ public final class NotifyRuntime implements AutoCloseable {
      * @param maxOpenStreams  resolved (never 0)
      * @param maxStreamDuration null: no limit
      * @param nodeDirectory   where the outbox node id is kept, or null for none
+     * @param groupCommit     whether concurrent sends share transactions; null: on PostgreSQL only
      */
     public record Settings(Clock clock, RecipientDirectory directory, TemplateRegistry templates,
                            Map<String, DeliveryChannel> channels, OutboxSettings outbox, MeterRegistry meterRegistry,
                            Duration outboxStuckAfter, int streamQueueCapacity, Duration heartbeat,
                            int streamWriterThreads, int maxStreamsPerRecipient, int maxOpenStreams,
-                           Duration maxStreamDuration, Path nodeDirectory) {
+                           Duration maxStreamDuration, Path nodeDirectory, Boolean groupCommit) {
         public Settings {
             channels = Map.copyOf(channels);
         }
@@ -89,7 +90,8 @@ public final class NotifyRuntime implements AutoCloseable {
                 new DeliveryDecider(outboxStore, digests, preferences, directory, s.templates()),
                 NodeIdentity.choose(s.outbox().nodeId(), s.nodeDirectory()));
         this.pipeline = new SendPipeline(store, outboxStore, digests, topics, directory, preferences, s.templates(),
-                s.channels(), db.bus(), outbox, clock);
+                s.channels(), db.bus(), outbox, clock,
+                s.groupCommit() != null ? s.groupCommit() : store.postgres());
         this.hub = new StreamHub(store, clock, s.streamQueueCapacity(), s.heartbeat(), s.streamWriterThreads(),
                 s.maxStreamsPerRecipient(), s.maxOpenStreams(), s.maxStreamDuration());
         if (s.meterRegistry() != null) {
