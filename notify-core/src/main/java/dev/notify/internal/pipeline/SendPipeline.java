@@ -23,6 +23,7 @@ import dev.notify.template.TemplateRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -232,11 +233,27 @@ public final class SendPipeline {
     }
 
     private void publish(List<Notification> created) {
-        for (Notification n : created) {
-            bus.publish(StreamEvent.created(n));
-        }
+        publishEvents(created);
         if (!created.isEmpty() && outbox.hasChannels()) {
             outbox.wake();
+        }
+    }
+
+    /**
+     * Publishes one request's new notifications, those with the same rendered content sharing one
+     * {@link StreamEvent.Shared}: the rest of their fields (data, link, priority, creation time)
+     * are the request's, so a transport encodes all but id, recipient and sequence once.
+     */
+    private void publishEvents(List<Notification> created) {
+        if (created.size() == 1) {
+            bus.publish(StreamEvent.created(created.get(0)));
+            return;
+        }
+        Map<List<String>, StreamEvent.Shared> byContent = new HashMap<>();
+        for (Notification n : created) {
+            StreamEvent.Shared shared = byContent.computeIfAbsent(Arrays.asList(n.type(), n.title(), n.message()),
+                    k -> new StreamEvent.Shared());
+            bus.publish(StreamEvent.created(n, shared));
         }
     }
 
@@ -245,10 +262,8 @@ public final class SendPipeline {
         boolean queued = false;
         for (JdbiNotificationStore.Sent sent : sends) {
             metrics.sent(sent.created().size());
-            for (Notification n : sent.created()) {
-                bus.publish(StreamEvent.created(n));
-                queued = true;
-            }
+            publishEvents(sent.created());
+            queued |= !sent.created().isEmpty();
         }
         if (queued && outbox.hasChannels()) {
             outbox.wake();

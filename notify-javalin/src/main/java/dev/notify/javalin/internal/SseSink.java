@@ -1,5 +1,6 @@
 package dev.notify.javalin.internal;
 
+import dev.notify.Notification;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
@@ -152,12 +153,40 @@ final class SseSink implements StreamSink {
     public void event(StreamEvent event) throws IOException {
         awaitGreeting();
         switch (event.kind()) {
-            case NOTIFICATION -> frame(Long.toString(event.seq()), event.kind().wireName(),
-                    Json.notificationView(event.notification()));
+            case NOTIFICATION -> write(notificationFrame(event));
             case READ, DELETED -> frame(null, event.kind().wireName(), Map.of("notification_id", event.notificationId()));
             case ALL_READ -> frame(null, event.kind().wireName(), Map.of("count", event.count(), "up_to_seq", event.seq()));
         }
     }
+
+    /**
+     * A notification's frame: the fields it shares with the rest of its send (everything after the
+     * sequence) encoded once per send and copied in, the rest encoded here. The bytes equal those of
+     * {@link #encode} on {@link Json#notificationView}.
+     */
+    static byte[] notificationFrame(StreamEvent event) {
+        Notification n = event.notification();
+        String common = event.shared().encoded(SHARED_FIELDS, n);
+        String seq = Long.toString(n.seq());
+        StringBuilder sb = new StringBuilder(64 + common.length() + n.recipient().length());
+        sb.append("id: ").append(seq).append("\nevent: ").append(event.kind().wireName())
+                .append("\ndata: {\"id\":").append(n.id()).append(",\"recipient\":")
+                .append(Json.write(n.recipient())).append(",\"seq\":").append(seq).append(',')
+                .append(common).append("\n\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The fields of {@link Json#notificationView} after {@code seq}, as JSON members followed by the
+     * object's closing brace.
+     */
+    static final Function<Notification, String> SHARED_FIELDS = n -> {
+        var view = Json.notificationView(n);
+        view.remove("id");
+        view.remove("recipient");
+        view.remove("seq");
+        return Json.write(view).substring(1);
+    };
 
     @Override
     public void heartbeat(Instant now) throws IOException {
@@ -184,7 +213,7 @@ final class SseSink implements StreamSink {
         write(encode(id, event, data));
     }
 
-    private static String encode(String id, String event, Object data) {
+    static String encode(String id, String event, Object data) {
         StringBuilder sb = new StringBuilder(256);
         if (id != null) {
             sb.append("id: ").append(id).append('\n');
