@@ -81,6 +81,11 @@ public final class NotifyServer implements AutoCloseable {
 
     /** The environment variable naming a directory of template files ({@code <name>.json}, one per template). */
     public static final String TEMPLATES_DIR = "NOTIFY_TEMPLATES_DIR";
+    /**
+     * The environment variable choosing group commit ({@link Notify.Builder#groupCommit}):
+     * {@code auto} (the default: on for PostgreSQL, off for H2), {@code on} or {@code off}.
+     */
+    public static final String GROUP_COMMIT = "NOTIFY_GROUP_COMMIT";
 
     /**
      * The environment variable setting how long an outbox worker's claim on a batch lasts, in whole
@@ -167,6 +172,15 @@ public final class NotifyServer implements AutoCloseable {
         if (templatesDir != null) {
             templatesDir = templatesDir.strip();
             builder.templates(TemplateRegistry.builder().directory(Path.of(templatesDir)).build());
+        }
+        String groupCommit = ServerConfig.blankToNull(env.get(GROUP_COMMIT));
+        if (groupCommit != null && !groupCommit.strip().equals("auto")) {
+            switch (groupCommit.strip()) {
+                case "on" -> builder.groupCommit(true);
+                case "off" -> builder.groupCommit(false);
+                default -> throw new IllegalArgumentException(GROUP_COMMIT + " must be auto, on or off but was '"
+                        + groupCommit + "'");
+            }
         }
         boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
         builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
