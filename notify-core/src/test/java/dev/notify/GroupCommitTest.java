@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -162,11 +161,6 @@ class GroupCommitTest {
     }
 
     private long query(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl());
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return db.queryLong(sql);
     }
 }
