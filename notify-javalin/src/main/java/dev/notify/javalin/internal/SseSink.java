@@ -1,6 +1,5 @@
 package dev.notify.javalin.internal;
 
-import dev.notify.Notification;
 import dev.notify.StreamEvent;
 import dev.notify.StreamHeartbeat;
 import dev.notify.StreamSink;
@@ -160,33 +159,17 @@ final class SseSink implements StreamSink {
     }
 
     /**
-     * A notification's frame: the fields it shares with the rest of its send (everything after the
-     * sequence) encoded once per send and copied in, the rest encoded here. The bytes equal those of
-     * {@link #encode} on {@link Json#notificationView}.
+     * A notification's frame, its JSON built by {@link NotificationJson} (the fields it shares with
+     * the rest of its send encoded once per send). The bytes equal those of {@link #encode} on
+     * {@link Json#notificationView}.
      */
     static byte[] notificationFrame(StreamEvent event) {
-        Notification n = event.notification();
-        String common = event.shared().encoded(SHARED_FIELDS, n);
-        String seq = Long.toString(n.seq());
-        StringBuilder sb = new StringBuilder(64 + common.length() + n.recipient().length());
-        sb.append("id: ").append(seq).append("\nevent: ").append(event.kind().wireName())
-                .append("\ndata: {\"id\":").append(n.id()).append(",\"recipient\":")
-                .append(Json.write(n.recipient())).append(",\"seq\":").append(seq).append(',')
-                .append(common).append("\n\n");
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        String json = NotificationJson.of(event);
+        String seq = Long.toString(event.seq());
+        return new StringBuilder(48 + json.length()).append("id: ").append(seq).append("\nevent: ")
+                .append(event.kind().wireName()).append("\ndata: ").append(json).append("\n\n").toString()
+                .getBytes(StandardCharsets.UTF_8);
     }
-
-    /**
-     * The fields of {@link Json#notificationView} after {@code seq}, as JSON members followed by the
-     * object's closing brace.
-     */
-    static final Function<Notification, String> SHARED_FIELDS = n -> {
-        var view = Json.notificationView(n);
-        view.remove("id");
-        view.remove("recipient");
-        view.remove("seq");
-        return Json.write(view).substring(1);
-    };
 
     @Override
     public void heartbeat(Instant now) throws IOException {

@@ -46,20 +46,14 @@ final class WsSink implements StreamSink {
 
     @Override
     public void event(StreamEvent event) throws IOException {
-        var message = new LinkedHashMap<String, Object>();
-        message.put("type", event.kind().wireName());
-        switch (event.kind()) {
-            case NOTIFICATION -> {
-                message.put("event_id", event.seq());
-                message.put("notification", Json.notificationView(event.notification()));
-            }
-            case READ, DELETED -> message.put("notification_id", event.notificationId());
-            case ALL_READ -> {
-                message.put("count", event.count());
-                message.put("up_to_seq", event.seq());
-            }
-        }
-        send(message);
+        String type = "{\"type\":\"" + event.kind().wireName() + "\",";
+        send(switch (event.kind()) {
+            // The notification's JSON shares its common fields' encoding with the rest of its send.
+            case NOTIFICATION -> type + "\"event_id\":" + event.seq() + ",\"notification\":" + NotificationJson.of(event)
+                    + "}";
+            case READ, DELETED -> type + "\"notification_id\":" + event.notificationId() + "}";
+            case ALL_READ -> type + "\"count\":" + event.count() + ",\"up_to_seq\":" + event.seq() + "}";
+        });
     }
 
     /** The ping payload: the hub's clock reading in epoch milliseconds, as ASCII digits. */
@@ -116,7 +110,11 @@ final class WsSink implements StreamSink {
 
     /** Sends one JSON message and waits until it is written. */
     void send(Map<String, Object> message) throws IOException {
-        String text = Json.write(message);
+        send(Json.write(message));
+    }
+
+    /** Sends one message of JSON text and waits until it is written. */
+    private void send(String text) throws IOException {
         synchronized (sendLock) {
             sendGreeting();
             await(c -> session.sendText(text, c));

@@ -39,8 +39,8 @@ class SseFrameTest {
 
         assertThat(new String(SseSink.notificationFrame(a), StandardCharsets.UTF_8)).isEqualTo(whole(first));
         assertThat(new String(SseSink.notificationFrame(b), StandardCharsets.UTF_8)).isEqualTo(whole(second));
-        String common = shared.encoded(SseSink.SHARED_FIELDS, first);
-        assertThat(shared.<String>encoded(SseSink.SHARED_FIELDS, second)).isSameAs(common);
+        String common = shared.encoded(NotificationJson.SHARED_FIELDS, first);
+        assertThat(shared.<String>encoded(NotificationJson.SHARED_FIELDS, second)).isSameAs(common);
     }
 
     @Test
