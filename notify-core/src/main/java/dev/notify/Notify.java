@@ -1,19 +1,12 @@
 package dev.notify;
 
-import dev.notify.internal.DigestStore;
 import dev.notify.internal.JdbiNotificationStore;
-import dev.notify.internal.JdbiPreferences;
-import dev.notify.internal.JdbiRecipientProfiles;
-import dev.notify.internal.JdbiTopics;
+import dev.notify.internal.NotifyRuntime;
 import dev.notify.internal.NotifyWiring;
-import dev.notify.internal.OutboxService;
-import dev.notify.internal.OutboxStore;
-import dev.notify.internal.PostgresEventBus;
 import dev.notify.internal.StoreInbox;
 import dev.notify.internal.StreamHub;
 import dev.notify.internal.pipeline.DeliveryDecider;
 import dev.notify.internal.pipeline.SendPipeline;
-import dev.notify.outbox.ChannelContext;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.Outbox;
 import dev.notify.outbox.OutboxSettings;
@@ -22,20 +15,14 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The entry point: stores notifications, serves each recipient's inbox, and streams changes to
@@ -50,8 +37,6 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Notify implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Notify.class);
-
     /** Where the embedded H2 database lives when neither a URL nor a data source is given. */
     public static final Path DEFAULT_DATA_DIRECTORY = Path.of("notify-data");
     /** How often open streams get a keep-alive by default: 30 s, well inside common proxy idle timeouts. */
@@ -78,89 +63,22 @@ public final class Notify implements AutoCloseable {
     /** How long a due outbox row may wait before the health check calls the outbox stuck: 10 minutes. */
     public static final Duration DEFAULT_OUTBOX_STUCK_AFTER = Duration.ofMinutes(10);
 
+    private final NotifyRuntime runtime;
     private final JdbiNotificationStore store;
+    private final SendPipeline pipeline;
     private final StreamHub hub;
     private final EventBus bus;
     private final Clock clock;
-    private final String databaseDescription;
-    private final AutoCloseable ownedDataSource;
-    private final Map<String, DeliveryChannel> channels;
-    private final OutboxService outbox;
-    private final JdbiRecipientProfiles profiles;
-    private final JdbiPreferences preferences;
-    private final JdbiTopics topics;
-    private final TemplateRegistry templates;
     private final StreamTickets streamTickets;
-    private final ScheduledExecutorService housekeeping;
-    private final dev.notify.internal.SnoozeWaker snoozes;
-    private final ActionListener actionListener;
-    private final OutboxSettings outboxSettings;
-    private final SendPipeline pipeline;
-    private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
-    private final dev.notify.internal.Metrics metrics;
-    private final DataSource dataSource;
-    private final Duration outboxStuckAfter;
-    private final OutboxStore outboxStore;
 
-    private Notify(Builder b, NotifyWiring.Database db) {
-        DataSource dataSource = db.dataSource();
-        this.clock = b.clock;
-        this.bus = db.bus();
-        this.databaseDescription = db.description();
-        this.ownedDataSource = db.owned();
-        this.outboxSettings = b.outboxSettings;
-        this.dataSource = dataSource;
-        this.meterRegistry = b.meterRegistry;
-        this.outboxStuckAfter = b.outboxStuckAfter;
-        JdbiNotificationStore.migrate(dataSource);
-        this.store = new JdbiNotificationStore(dataSource);
-        dev.notify.internal.MicrometerMetrics micrometer = meterRegistry == null ? null
-                : new dev.notify.internal.MicrometerMetrics(meterRegistry);
-        this.metrics = micrometer != null ? micrometer : dev.notify.internal.Metrics.NONE;
-        this.profiles = new JdbiRecipientProfiles(store.jdbi(), clock);
-        RecipientDirectory directory = b.directory != null ? b.directory : profiles;
-        this.preferences = new JdbiPreferences(store.jdbi(), clock);
-        this.topics = new JdbiTopics(store.jdbi(), clock);
-        DigestStore digests = new DigestStore(store.jdbi());
-        this.templates = b.templates;
+    private Notify(NotifyRuntime runtime) {
+        this.runtime = runtime;
+        this.store = runtime.store();
+        this.pipeline = runtime.pipeline();
+        this.hub = runtime.hub();
+        this.bus = runtime.bus();
+        this.clock = runtime.settings().clock();
         this.streamTickets = new StreamTickets(store.jdbi());
-        this.channels = Map.copyOf(b.channels);
-        for (DeliveryChannel channel : channels.values()) {
-            channel.start(new ChannelContext(dataSource, clock));
-        }
-        this.outboxStore = new OutboxStore(store.jdbi());
-        this.outbox = new OutboxService(outboxStore, channels, outboxSettings, clock,
-                new DeliveryDecider(outboxStore, digests, preferences, directory, templates),
-                dev.notify.internal.NodeIdentity.choose(outboxSettings.nodeId(), b.nodeDirectory()));
-        this.pipeline = new SendPipeline(store, outboxStore, digests, topics, directory, preferences, templates,
-                b.channels, bus, outbox, clock);
-        this.hub = new StreamHub(store, clock, b.streamQueueCapacity, b.heartbeat, b.streamWriterThreads,
-                b.maxStreamsPerRecipient, b.maxOpenStreams > 0 ? b.maxOpenStreams : defaultMaxOpenStreams(),
-                b.maxStreamDuration);
-        if (micrometer != null) {
-            micrometer.bindStore(store.jdbi());
-            micrometer.bindOutbox(outboxStore, channels.keySet(), clock);
-            micrometer.bindStreams(hub);
-            hub.metrics(micrometer);
-            outbox.metrics(micrometer);
-            pipeline.metrics(micrometer);
-            if (bus instanceof PostgresEventBus pg) {
-                pg.onEchoLag(micrometer::busLag);
-            }
-        }
-        bus.subscribe(hub::onEvent);
-        outbox.start();
-        this.actionListener = b.actionListener;
-        this.snoozes = new dev.notify.internal.SnoozeWaker(store, bus, clock, outboxSettings.pollInterval());
-        snoozes.start();
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "notify-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
-        long every = outboxSettings.housekeepingInterval().toMillis();
-        timer.scheduleWithFixedDelay(this::housekeepQuietly, every, every, TimeUnit.MILLISECONDS);
-        this.housekeeping = timer;
     }
 
     /** The send path, for tests that stop a send between chunks. */
@@ -209,13 +127,7 @@ public final class Notify implements AutoCloseable {
      *                                 topic, earlier chunks stay stored, as said above)
      */
     public SendResult send(SendRequest request) {
-        Objects.requireNonNull(request, "request");
-        long started = metrics.enabled() ? System.nanoTime() : 0;
-        SendResult result = pipeline.send(request);
-        if (started != 0) {
-            metrics.sendTime(System.nanoTime() - started);
-        }
-        return result;
+        return pipeline.send(Objects.requireNonNull(request, "request"));
     }
 
     /**
@@ -303,32 +215,32 @@ public final class Notify implements AutoCloseable {
 
     /** The outbox: what waits, what is dead, and retrying it. */
     public Outbox outbox() {
-        return outbox;
+        return runtime.outbox();
     }
 
     /** The configured out-of-band channels by name (e.g. {@code email}, {@code push}). */
     public Map<String, DeliveryChannel> channels() {
-        return channels;
+        return runtime.settings().channels();
     }
 
     /** The configured channel of the given class, if any. */
     public <C extends DeliveryChannel> Optional<C> channel(Class<C> type) {
-        return channels.values().stream().filter(type::isInstance).map(type::cast).findFirst();
+        return channels().values().stream().filter(type::isInstance).map(type::cast).findFirst();
     }
 
     /** Recipient profiles stored in notify's database (the default {@link RecipientDirectory}). */
     public RecipientProfiles recipients() {
-        return profiles;
+        return runtime.profiles();
     }
 
     /** Channel opt-outs per recipient and notification type or category, quiet hours, digests. */
     public Preferences preferences() {
-        return preferences;
+        return runtime.preferences();
     }
 
     /** Topics and their members, for {@link SendRequest#toTopic(String)}. */
     public Topics topics() {
-        return topics;
+        return runtime.topics();
     }
 
     /** Single-use stream tickets, shared by every node on the same database. */
@@ -338,7 +250,7 @@ public final class Notify implements AutoCloseable {
 
     /** The templates sends may name; empty unless {@link Builder#templates} was set. */
     public TemplateRegistry templates() {
-        return templates;
+        return runtime.settings().templates();
     }
 
     /**
@@ -348,28 +260,12 @@ public final class Notify implements AutoCloseable {
      * Runs every {@link OutboxSettings#housekeepingInterval()}; call it to run now.
      */
     public Housekeeping housekeep() {
-        Instant now = clock.instant();
-        int outboxRows = outbox.deleteExpired(now);
-        int notifications = store.deleteReadBefore(now.minus(outboxSettings.readNotificationRetention()))
-                + store.deleteExpired(now, now.minus(outboxSettings.readNotificationRetention()));
-        for (DeliveryChannel channel : channels.values()) {
-            channel.housekeep(now);
-        }
-        return new Housekeeping(outboxRows, notifications);
+        NotifyRuntime.Swept swept = runtime.housekeep();
+        return new Housekeeping(swept.outboxRows(), swept.notifications());
     }
 
     /** What one {@link #housekeep()} run deleted. */
     public record Housekeeping(int outboxRowsDeleted, int notificationsDeleted) {
-    }
-
-    private void housekeepQuietly() {
-        try {
-            Housekeeping done = housekeep();
-            log.debug("housekeeping deleted {} outbox rows and {} read notifications", done.outboxRowsDeleted(),
-                    done.notificationsDeleted());
-        } catch (RuntimeException e) {
-            log.warn("housekeeping failed; will run again in {}", outboxSettings.housekeepingInterval(), e);
-        }
     }
 
     /**
@@ -384,7 +280,7 @@ public final class Notify implements AutoCloseable {
         if (recipient == null || recipient.isBlank() || recipient.length() > Limits.RECIPIENT_MAX) {
             throw InvalidRequestException.field("recipient", "must be 1 to " + Limits.RECIPIENT_MAX + " characters");
         }
-        return new StoreInbox(store, bus, clock, recipient, actionListener, snoozes::wake);
+        return new StoreInbox(store, bus, clock, recipient, runtime.settings().actionListener(), runtime.snoozes()::wake);
     }
 
     /**
@@ -466,12 +362,12 @@ public final class Notify implements AutoCloseable {
 
     /** Which database this instance uses, without credentials, for start-up messages. */
     public String databaseDescription() {
-        return databaseDescription;
+        return runtime.databaseDescription();
     }
 
     /** The registry given to {@link Builder#meterRegistry}, if any; the server adds its own meters to it. */
     public Optional<io.micrometer.core.instrument.MeterRegistry> meterRegistry() {
-        return Optional.ofNullable(meterRegistry);
+        return Optional.ofNullable(runtime.settings().meterRegistry());
     }
 
     /**
@@ -483,50 +379,7 @@ public final class Notify implements AutoCloseable {
      * @param timeout how long the database may take to answer, at least 1 s
      */
     public Health health(Duration timeout) {
-        List<Health.Check> checks = new ArrayList<>();
-        boolean dbUp = false;
-        String detail;
-        Connection c = null;
-        try {
-            c = dataSource.getConnection();
-            dbUp = c.isValid((int) Math.max(1, timeout.toSeconds()));
-            detail = dbUp ? "answers" : "did not answer within " + timeout;
-        } catch (java.sql.SQLException | RuntimeException e) {
-            detail = "cannot connect: " + e.getMessage();
-        }
-        if (c != null) {
-            if (!dbUp && dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
-                // A pooled connection that failed its check (e.g. its database was shut down) must not
-                // be handed out again: the pool re-checks a connection only after it sat idle a while.
-                pool.evictConnection(c);
-            } else {
-                try {
-                    c.close();
-                } catch (java.sql.SQLException | RuntimeException e) {
-                    log.debug("closing the health check's connection failed", e);
-                }
-            }
-        }
-        checks.add(new Health.Check("database", dbUp, detail));
-        if (bus instanceof PostgresEventBus pg) {
-            boolean listening = pg.isListening();
-            checks.add(new Health.Check("event_bus", listening, listening ? "listening"
-                    : "the LISTEN connection is down; other nodes' events do not reach this node's streams"));
-        }
-        if (dbUp && outbox.hasChannels()) {
-            try {
-                Instant now = clock.instant();
-                Instant oldest = outboxStore.oldestDue(now);
-                Duration waited = oldest == null ? Duration.ZERO : Duration.between(oldest, now);
-                boolean ok = waited.compareTo(outboxStuckAfter) <= 0;
-                checks.add(new Health.Check("outbox", ok, ok ? "oldest due row waited " + waited.toSeconds() + " s"
-                        : "oldest due row has waited " + waited.toSeconds() + " s, more than " + outboxStuckAfter.toSeconds()
-                        + " s"));
-            } catch (RuntimeException e) {
-                checks.add(new Health.Check("outbox", false, "cannot read the outbox: " + e.getMessage()));
-            }
-        }
-        return new Health(checks);
+        return runtime.health(timeout);
     }
 
     /**
@@ -538,7 +391,7 @@ public final class Notify implements AutoCloseable {
      * @return true if the workers stopped within {@code timeout}; if not, their claims expire with the lease
      */
     public boolean drainOutbox(Duration timeout) {
-        return outbox.drain(timeout);
+        return runtime.outbox().drain(timeout);
     }
 
     /**
@@ -546,35 +399,13 @@ public final class Notify implements AutoCloseable {
      * more, and what they have claimed but not started goes back at once.
      */
     public void stopOutbox() {
-        outbox.stopClaiming();
+        runtime.outbox().stopClaiming();
     }
 
     /** Closes open streams, the event bus, and the connection pool notify created (if any). */
     @Override
     public void close() {
-        housekeeping.shutdownNow();
-        snoozes.close();
-        outbox.close();
-        for (DeliveryChannel channel : channels.values()) {
-            try {
-                channel.close();
-            } catch (Exception e) {
-                log.warn("closing channel {} failed", channel.name(), e);
-            }
-        }
-        hub.close();
-        try {
-            bus.close();
-        } catch (Exception e) {
-            log.warn("closing the event bus failed", e);
-        }
-        if (ownedDataSource != null) {
-            try {
-                ownedDataSource.close();
-            } catch (Exception e) {
-                log.warn("closing the connection pool failed", e);
-            }
-        }
+        runtime.close();
     }
 
     /**
@@ -613,6 +444,8 @@ public final class Notify implements AutoCloseable {
             this.actionListener = java.util.Objects.requireNonNull(listener, "listener");
             return this;
         }
+        /** Null: on for PostgreSQL, off for H2. */
+        private Boolean groupCommit;
 
         private Builder() {
         }
@@ -633,11 +466,23 @@ public final class Notify implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder outboxStuckAfter(Duration bound) {
-            Objects.requireNonNull(bound, "bound");
-            if (bound.isNegative() || bound.isZero()) {
-                throw new IllegalArgumentException("outboxStuckAfter must be > 0 but was " + bound);
-            }
-            this.outboxStuckAfter = bound;
+            this.outboxStuckAfter = NotifyWiring.positive("outboxStuckAfter", bound);
+            return this;
+        }
+
+        /**
+         * Whether concurrent {@link Notify#send} calls share database transactions (group commit).
+         * Default: on for PostgreSQL, where each commit waits for its write-ahead log flush and
+         * sharing one pays off; off for H2, where a commit is a file write without {@code fsync} and
+         * sharing it gained nothing measurable. Calls that arrive together (while one group commits, or within about 1 ms of
+         * each other) are written in one transaction and committed once, so a burst pays one commit
+         * instead of one per call. Each call still returns only after its notification committed,
+         * with its own result; a call that fails (bad input, a constraint its row violates) fails
+         * alone and the others are stored. Requests naming more than 100 recipients or a topic, and
+         * sends inside {@link Notify#inTransaction}, always use transactions of their own.
+         */
+        public Builder groupCommit(boolean enabled) {
+            this.groupCommit = enabled;
             return this;
         }
 
@@ -714,10 +559,7 @@ public final class Notify implements AutoCloseable {
 
         /** Pool size when notify pools a JDBC URL; default {@value Notify#DEFAULT_POOL_SIZE}. */
         public Builder poolSize(int poolSize) {
-            if (poolSize < 1) {
-                throw new IllegalArgumentException("poolSize must be >= 1 but was " + poolSize);
-            }
-            this.poolSize = poolSize;
+            this.poolSize = NotifyWiring.atLeast("poolSize", poolSize, 1);
             return this;
         }
 
@@ -760,20 +602,13 @@ public final class Notify implements AutoCloseable {
          * @throws IllegalArgumentException if {@code heartbeat} is zero or negative
          */
         public Builder heartbeat(Duration heartbeat) {
-            Objects.requireNonNull(heartbeat, "heartbeat");
-            if (heartbeat.isNegative() || heartbeat.isZero()) {
-                throw new IllegalArgumentException("heartbeat must be > 0 but was " + heartbeat);
-            }
-            this.heartbeat = heartbeat;
+            this.heartbeat = NotifyWiring.positive("heartbeat", heartbeat);
             return this;
         }
 
         /** Events buffered per stream connection before it is closed as too slow; default 256. */
         public Builder streamQueueCapacity(int capacity) {
-            if (capacity < 1) {
-                throw new IllegalArgumentException("streamQueueCapacity must be >= 1 but was " + capacity);
-            }
-            this.streamQueueCapacity = capacity;
+            this.streamQueueCapacity = NotifyWiring.atLeast("streamQueueCapacity", capacity, 1);
             return this;
         }
 
@@ -785,10 +620,7 @@ public final class Notify implements AutoCloseable {
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxStreamsPerRecipient(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxStreamsPerRecipient must be >= 1 but was " + max);
-            }
-            this.maxStreamsPerRecipient = max;
+            this.maxStreamsPerRecipient = NotifyWiring.atLeast("maxStreamsPerRecipient", max, 1);
             return this;
         }
 
@@ -801,10 +633,7 @@ public final class Notify implements AutoCloseable {
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxOpenStreams(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxOpenStreams must be >= 1 but was " + max);
-            }
-            this.maxOpenStreams = max;
+            this.maxOpenStreams = NotifyWiring.atLeast("maxOpenStreams", max, 1);
             return this;
         }
 
@@ -825,10 +654,7 @@ public final class Notify implements AutoCloseable {
 
         /** Threads writing to stream connections; default 16. */
         public Builder streamWriterThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("streamWriterThreads must be >= 1 but was " + threads);
-            }
-            this.streamWriterThreads = threads;
+            this.streamWriterThreads = NotifyWiring.atLeast("streamWriterThreads", threads, 1);
             return this;
         }
 
@@ -840,32 +666,23 @@ public final class Notify implements AutoCloseable {
          * @throws NotifyException with code {@code store_unavailable} if the database cannot be
          *                         reached or migrated
          */
-        /** Where the node id is kept: the data directory when it is used (set, or the embedded H2 there). */
-        private Path nodeDirectory() {
-            return dataDirectorySet || (dataSource == null && jdbcUrl == null) ? dataDirectory : null;
-        }
-
         public Notify build() {
-            List<String> digestChannels = channels.values().stream().filter(DeliveryChannel::takesDigests)
-                    .map(DeliveryChannel::name).toList();
-            if (digestChannels.size() > 1) {
-                // A recipient's digest is one per category and period, sent on one channel.
-                throw new IllegalStateException("at most one channel may take digests but " + digestChannels
-                        + " all do");
-            }
+            NotifyRuntime.checkChannels(channels);
+            // The data directory holds the node id when it is used (set, or the embedded H2 there).
+            Path nodeDirectory = dataDirectorySet || (dataSource == null && jdbcUrl == null) ? dataDirectory : null;
+            var settings = new NotifyRuntime.Settings(clock, directory, templates, channels, outboxSettings,
+                    meterRegistry, outboxStuckAfter, streamQueueCapacity, heartbeat, streamWriterThreads,
+                    maxStreamsPerRecipient, maxOpenStreams > 0 ? maxOpenStreams : defaultMaxOpenStreams(),
+                    maxStreamDuration, nodeDirectory, groupCommit, actionListener);
             NotifyWiring.Database db = NotifyWiring.connect(dataSource, jdbcUrl, dataDirectory, poolSize,
                     connectionTimeout, eventBus);
-            Notify notify;
             try {
-                notify = new Notify(this, db);
+                return new Notify(new NotifyRuntime(settings, db));
             } catch (RuntimeException e) {
                 db.closeAfterFailedStart();
                 throw e instanceof NotifyException ne ? ne : new NotifyException("store_unavailable",
                         "cannot set up " + db.description() + ": " + e.getMessage(), e);
             }
-            // A bus that lost events (its connection dropped) has every open stream read the store.
-            db.bus().onEventsMissed(notify.hub::resyncAll);
-            return notify;
         }
 
         /** A JDBC URL with the values of {@code password=} / {@code pwd=} parameters masked. */

@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * A change to one recipient's inbox, as the stream hub delivers it to that recipient's open
@@ -28,9 +30,11 @@ import java.util.Objects;
  * @param fields         the event's JSON fields on the wire, for kinds other than
  *                       {@link Kind#NOTIFICATION} and {@link Kind#UPDATED} (see
  *                       {@code docs/protocol.md}); null for an event heard from another node
+ * @param shared         what this event's frame has in common with the other events of the same
+ *                       send, for a transport to encode once; never null
  */
 public record StreamEvent(Kind kind, String recipient, Notification notification, long notificationId,
-                          long seq, int count, Map<String, Object> fields) {
+                          long seq, int count, Map<String, Object> fields, Shared shared) {
 
     /** The kinds of inbox change. */
     public enum Kind {
@@ -92,6 +96,13 @@ public record StreamEvent(Kind kind, String recipient, Notification notification
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(recipient, "recipient");
         fields = fields == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+        Objects.requireNonNull(shared, "shared");
+    }
+
+    /** An event that shares its encoding with no other. */
+    public StreamEvent(Kind kind, String recipient, Notification notification, long notificationId, long seq,
+                       int count, Map<String, Object> fields) {
+        this(kind, recipient, notification, notificationId, seq, count, fields, new Shared());
     }
 
     /** An event without wire fields; {@link #fields()} is derived for the four original kinds. */
@@ -115,15 +126,32 @@ public record StreamEvent(Kind kind, String recipient, Notification notification
         return kind.carriesNotification() ? notification != null : fields != null;
     }
 
-    /** A new notification. */
+    /** A new notification, encoded on its own. */
     public static StreamEvent created(Notification n) {
-        return new StreamEvent(Kind.NOTIFICATION, n.recipient(), n, n.id(), n.seq(), 0, null);
+        return created(n, new Shared());
+    }
+
+    /**
+     * A new notification whose frame shares {@code shared} with other events: every notification
+     * published with the same {@code shared} must equal this one in every field but its id,
+     * recipient and sequence (one send's notifications with the same rendered content).
+     */
+    public static StreamEvent created(Notification n, Shared shared) {
+        return new StreamEvent(Kind.NOTIFICATION, n.recipient(), n, n.id(), n.seq(), 0, null, shared);
     }
 
     /** A notification just stored by a send: {@link Kind#UPDATED} if it replaced one, else new. */
     public static StreamEvent stored(Notification n) {
-        return n.updatedAt() == null ? created(n)
-                : new StreamEvent(Kind.UPDATED, n.recipient(), n, n.id(), n.seq(), 0, null);
+        return stored(n, new Shared());
+    }
+
+    /**
+     * As {@link #stored(Notification)}, sharing {@code shared} with the send's other events (see
+     * {@link #created(Notification, Shared)}).
+     */
+    public static StreamEvent stored(Notification n, Shared shared) {
+        return n.updatedAt() == null ? created(n, shared)
+                : new StreamEvent(Kind.UPDATED, n.recipient(), n, n.id(), n.seq(), 0, null, shared);
     }
 
     /** One notification read, outside the log (no sequence number). */
@@ -140,5 +168,60 @@ public record StreamEvent(Kind kind, String recipient, Notification notification
     /** One notification deleted, outside the log. */
     public static StreamEvent deleted(String recipient, long notificationId) {
         return new StreamEvent(Kind.DELETED, recipient, null, notificationId, 0, 0);
+    }
+
+    /**
+     * The part of a notification's frame that the notifications of one send have in common:
+     * every field but the id, the recipient and the sequence. A broadcast to many recipients
+     * publishes one {@code Shared} with all its events, so that a transport encodes those fields
+     * once through {@link #encoded} and writes them into each recipient's frame, instead of encoding
+     * the whole notification once per stream (as {@link StreamHeartbeat} does for keep-alives).
+     *
+     * <p>It carries no content of its own, only the cache: any two are {@linkplain #equals equal},
+     * so events compare by what they say.
+     */
+    public static final class Shared {
+        private final ConcurrentHashMap<Function<Notification, ?>, Object> encodings = new ConcurrentHashMap<>(2);
+
+        /** An empty cache. */
+        public Shared() {
+        }
+
+        /**
+         * The shared fields' encoding by {@code encoder}: computed from {@code n} on the first call
+         * for that encoder (the same instance, typically a constant of the transport), and returned
+         * as is on later calls from any thread, whichever event's notification they pass. Callers
+         * must not modify what it returns.
+         *
+         * @param encoder encodes the fields other than id, recipient and sequence; must not return null
+         * @param n       the notification of the event at hand
+         * @throws NullPointerException if an argument is null or {@code encoder} returns null
+         */
+        @SuppressWarnings("unchecked")
+        public <T> T encoded(Function<Notification, T> encoder, Notification n) {
+            Objects.requireNonNull(n, "n");
+            Object value = encodings.get(Objects.requireNonNull(encoder, "encoder"));
+            if (value == null) {
+                value = encodings.computeIfAbsent(encoder, e -> Objects.requireNonNull(encoder.apply(n),
+                        "shared encoder returned null"));
+            }
+            return (T) value;
+        }
+
+        /** True for any other {@code Shared}: a cache is not content. */
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Shared;
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+
+        @Override
+        public String toString() {
+            return "Shared";
+        }
     }
 }

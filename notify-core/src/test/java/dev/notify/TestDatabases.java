@@ -110,6 +110,16 @@ final class TestDatabases {
             return jdbcUrl;
         }
 
+        /** The first column of the first row {@code sql} returns, as a long (e.g. a {@code COUNT(*)}). */
+        long queryLong(String sql) throws SQLException {
+            try (Connection c = DriverManager.getConnection(jdbcUrl);
+                 Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery(sql)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
         /** A builder pointed at this database. */
         Notify.Builder notifyBuilder() {
             return Notify.builder().jdbcUrl(jdbcUrl);

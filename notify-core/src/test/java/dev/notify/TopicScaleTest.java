@@ -7,9 +7,7 @@ import dev.notify.outbox.OutboxSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,12 +77,7 @@ class TopicScaleTest {
     }
 
     private long query(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl());
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return db.queryLong(sql);
     }
 
     /** Recipients whose sequences are not exactly 1..n, or whose counter is not at n. */

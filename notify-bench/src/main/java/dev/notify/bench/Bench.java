@@ -95,6 +95,7 @@ public final class Bench {
                           [--delivery-timeout=180] [--h2-write-delay=500 (H2's own default; notify's is 0)]
                           kill -9 the server (child JVMs) during sends and deliveries
                   commits --threads=1,4 --seconds=5 [--users=1000]  Notify.send in process on H2, WRITE_DELAY=500 vs 0
+                          [--compare=group [--db=h2|pg] [--pg-url=...]]  group commit off vs on instead
                   outage  --emails=200 --outage-seconds=120 [--limit-seconds=900]
                   ops     --clients=8 --seconds=10 --warmup=5 --rounds=3   sends/s with metrics and rate limits on/off
                   restart --users=2000 --rate=1000 --warm-seconds=20 --seconds=10 [--reconnect-seconds=3]

@@ -105,6 +105,11 @@ public final class JdbiNotificationStore {
         return jdbi;
     }
 
+    /** Whether the database is PostgreSQL (else H2). */
+    public boolean postgres() {
+        return postgres;
+    }
+
     /**
      * The type, title and message stored for one recipient when they differ from the request's
      * (a template rendered in the recipient's locale).

@@ -141,4 +141,29 @@ public final class NotifyWiring {
     public static String redact(String url) {
         return url.replaceAll("(?i)(password|pwd)=[^;&]*", "$1=***");
     }
+
+    /**
+     * A builder's count setting, checked.
+     *
+     * @throws IllegalArgumentException naming the setting and the bad value if {@code value < min}
+     */
+    public static int atLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + " but was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * A builder's duration setting, checked.
+     *
+     * @throws IllegalArgumentException naming the setting and the bad value if not positive
+     */
+    public static Duration positive(String name, Duration value) {
+        java.util.Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be > 0 but was " + value);
+        }
+        return value;
+    }
 }

@@ -34,8 +34,12 @@ import org.slf4j.LoggerFactory;
  * Delivers inbox changes to each recipient's open connections.
  *
  * <p>Every connection owns a bounded queue and is drained by at most one writer thread at a time,
- * so a slow socket delays only itself; the publisher only enqueues. A connection whose queue
- * overflows is closed: its client reconnects and catches up from the store.
+ * so a slow socket delays only itself; the publisher only enqueues. A connection that gets
+ * something to write joins one shared run queue, which at most {@code writerThreads} drainer tasks
+ * work through, a connection at a time: a broadcast that reaches 10,000 open streams submits a
+ * handful of tasks, not one per stream, and a drainer blocked on a slow socket leaves the rest of
+ * the run queue to the other drainers. A connection whose queue overflows is closed: its client
+ * reconnects and catches up from the store.
  *
  * <p>Order and completeness: a connection tracks the last sequence it wrote. A notification event
  * whose sequence is not the next one (bus events from concurrent commits may arrive out of order,
@@ -89,6 +93,11 @@ public final class StreamHub implements AutoCloseable {
     private final ConditionLog recipientCapLog = new ConditionLog(log, 1, TimeUnit.MINUTES);
     private final ConditionLog totalCapLog = new ConditionLog(log, 1, TimeUnit.MINUTES);
     private final ExecutorService writers;
+    private final int writerThreads;
+    /** Connections with something to write, in the order they got it; drainers take from here. */
+    private final ConcurrentLinkedQueue<Connection> runnable = new ConcurrentLinkedQueue<>();
+    /** Drainer tasks running or submitted, at most {@link #writerThreads}. */
+    private final AtomicInteger drainers = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
     private final Map<String, Set<Connection>> byRecipient = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -126,6 +135,7 @@ public final class StreamHub implements AutoCloseable {
                 new LinkedBlockingQueue<>(), daemon("notify-stream-writer-"));
         pool.allowCoreThreadTimeOut(true);
         this.writers = pool;
+        this.writerThreads = writerThreads;
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("notify-stream-heartbeat-"));
         this.timer.setRemoveOnCancelPolicy(true);
         for (int i = 0; i < WHEEL_SLOTS; i++) {
@@ -428,6 +438,44 @@ public final class StreamHub implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts one more drainer if there is work and fewer than {@code writerThreads} run. Called
+     * whenever a connection becomes runnable, and by a drainer as it stops, so that work queued
+     * just as the last drainer finished is never stranded.
+     */
+    private void startDrainer() {
+        while (true) {
+            int n = drainers.get();
+            if (n >= writerThreads || runnable.isEmpty()) {
+                return;
+            }
+            if (drainers.compareAndSet(n, n + 1)) {
+                break;
+            }
+        }
+        try {
+            writers.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            drainers.decrementAndGet();
+            for (Connection c; (c = runnable.poll()) != null; ) {
+                c.scheduled.set(false);
+                c.close("server shutting down");
+            }
+        }
+    }
+
+    /** A writer task: writes what each runnable connection has queued, one connection after another. */
+    private void drain() {
+        try {
+            for (Connection c; (c = runnable.poll()) != null; ) {
+                c.run();
+            }
+        } finally {
+            drainers.decrementAndGet();
+            startDrainer();
+        }
+    }
+
     private static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -495,12 +543,8 @@ public final class StreamHub implements AutoCloseable {
 
         void schedule() {
             if (ready && !closed.get() && scheduled.compareAndSet(false, true)) {
-                try {
-                    writers.execute(this);
-                } catch (RejectedExecutionException e) {
-                    scheduled.set(false);
-                    close("server shutting down");
-                }
+                runnable.add(this);
+                startDrainer();
             }
         }
 

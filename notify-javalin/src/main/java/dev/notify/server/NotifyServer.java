@@ -24,6 +24,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.ServerConnector;
@@ -85,6 +86,27 @@ public final class NotifyServer implements AutoCloseable {
 
     /** The environment variable naming a directory of template files ({@code <name>.json}, one per template). */
     public static final String TEMPLATES_DIR = "NOTIFY_TEMPLATES_DIR";
+    /**
+     * The environment variable choosing group commit ({@link Notify.Builder#groupCommit}):
+     * {@code auto} (the default: on for PostgreSQL, off for H2), {@code on} or {@code off}.
+     */
+    public static final String GROUP_COMMIT = "NOTIFY_GROUP_COMMIT";
+
+    /**
+     * {@link #GROUP_COMMIT} read from {@code env}: empty for {@code auto} or unset.
+     *
+     * @throws IllegalArgumentException naming the variable for any other value than auto, on or off
+     */
+    static Optional<Boolean> groupCommit(Map<String, String> env) {
+        String value = ServerConfig.blankToNull(env.get(GROUP_COMMIT));
+        return switch (value == null ? "auto" : value.strip()) {
+            case "auto" -> Optional.empty();
+            case "on" -> Optional.of(true);
+            case "off" -> Optional.of(false);
+            default -> throw new IllegalArgumentException(GROUP_COMMIT + " must be auto, on or off but was '" + value
+                    + "'");
+        };
+    }
 
     /**
      * The environment variable setting how long an outbox worker's claim on a batch lasts, in whole
@@ -174,6 +196,7 @@ public final class NotifyServer implements AutoCloseable {
             templatesDir = templatesDir.strip();
             builder.templates(TemplateRegistry.builder().directory(Path.of(templatesDir)).build());
         }
+        groupCommit(env).ifPresent(builder::groupCommit);
         boolean multiNode = config.eventBus().usesPostgres(config.dbUrl());
         builder.eventBus(multiNode ? EventBus.postgres() : EventBus.local());
         Notify notify = StartupChecks.openDatabase(builder, config);

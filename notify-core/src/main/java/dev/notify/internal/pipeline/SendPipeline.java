@@ -23,6 +23,7 @@ import dev.notify.template.TemplateRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,13 +52,24 @@ public final class SendPipeline {
     private volatile Metrics metrics = Metrics.NONE;
     private volatile Runnable betweenChunks = () -> {
     };
+    /** Null when group commit is off. */
+    private final GroupCommit group;
 
     /** Recipients per transaction of a {@link #send}. */
     public static final int CHUNK = JdbiNotificationStore.BATCH_MAX;
+    /** Most recipients of a request that joins a {@linkplain GroupCommit group commit}. */
+    static final int GROUPED_MAX = 100;
+    /** Groups gathering or committing at once. */
+    static final int GROUP_LANES = 2;
+    /** Most requests in one group commit. */
+    static final int GROUP_MAX = 64;
+    /** How long a group's leader waits for callers already on their way: 1 ms. */
+    static final long GROUP_WAIT_NANOS = 1_000_000;
 
     public SendPipeline(JdbiNotificationStore store, OutboxStore outboxStore, DigestStore digests, JdbiTopics topics,
                         RecipientDirectory directory, JdbiPreferences preferences, TemplateRegistry templates,
-                        Map<String, DeliveryChannel> channels, EventBus bus, OutboxService outbox, Clock clock) {
+                        Map<String, DeliveryChannel> channels, EventBus bus, OutboxService outbox, Clock clock,
+                        boolean groupCommit) {
         this.store = store;
         this.outboxStore = outboxStore;
         this.digests = digests;
@@ -69,6 +81,7 @@ public final class SendPipeline {
         this.bus = bus;
         this.outbox = outbox;
         this.clock = clock;
+        this.group = groupCommit ? new GroupCommit(store, GROUP_LANES, GROUP_MAX, GROUP_WAIT_NANOS) : null;
     }
 
     /** Where sends are counted; default {@link Metrics#NONE}. */
@@ -79,35 +92,66 @@ public final class SendPipeline {
     /**
      * Sends in transactions of its own, one per {@value #CHUNK} recipients in the order of their
      * ids, and publishes each transaction's notifications once it committed. A send to up to
-     * {@value #CHUNK} recipients is therefore one transaction; a larger one (a topic) is written
-     * chunk by chunk, and if the process dies between two chunks the recipients of the committed
+     * {@value #CHUNK} recipients is therefore one transaction (shared with concurrent sends by
+     * {@linkplain GroupCommit group commit} when it is on and the request names at most
+     * {@value #GROUPED_MAX} recipients); a larger one (a topic) is written chunk by chunk, and if the process dies between two chunks the recipients of the committed
      * chunks have their notification and the others do not. Sending the same request again with
      * the same idempotency key then completes it: recipients that have the notification are
      * skipped, the others get it.
      */
     public SendResult send(SendRequest request) {
-        Instant now = clock.instant();
-        SendPlan plan = plan(request, now);
-        if (plan == null) {
-            return new SendResult(List.of(), 0);
+        long started = metrics.enabled() ? System.nanoTime() : 0;
+        SendResult result = sendInOwnTransactions(request);
+        if (started != 0) {
+            metrics.sendTime(System.nanoTime() - started);
         }
-        String data = Json.writeData(plan.request().data());
-        List<String> members = List.copyOf(new TreeSet<>(plan.request().recipients()));
-        store.prepareRecipients(members);
-        Map<String, Notification> all = new HashMap<>();
-        int created = 0;
-        for (int from = 0; from < members.size(); from += CHUNK) {
-            List<String> chunk = members.subList(from, Math.min(members.size(), from + CHUNK));
-            JdbiNotificationStore.Inserted done = writeChunk(plan, chunk, data, now);
-            all.putAll(done.byRecipient());
-            created += done.created().size();
-            publish(done.created());
-            if (from + CHUNK < members.size()) {
-                betweenChunks.run();
+        return result;
+    }
+
+    private SendResult sendInOwnTransactions(SendRequest request) {
+        boolean grouped = group != null && request.topic() == null && request.recipients().size() <= GROUPED_MAX;
+        boolean announced = grouped;
+        if (grouped) {
+            group.announce();
+        }
+        try {
+            Instant now = clock.instant();
+            SendPlan plan = plan(request, now);
+            if (plan == null) {
+                return new SendResult(List.of(), 0);
+            }
+            String data = Json.writeData(plan.request().data());
+            List<String> members = List.copyOf(new TreeSet<>(plan.request().recipients()));
+            store.prepareRecipients(members);
+            if (grouped) {
+                announced = false;
+                JdbiNotificationStore.Inserted done = group.write(members, h -> write(h, plan, members, data, now));
+                if (done == null) {
+                    done = writeChunk(plan, members, data, now); // the shared transaction failed: alone
+                }
+                publish(done.created());
+                metrics.sent(done.created().size());
+                return result(plan.request(), done.byRecipient(), done.created().size());
+            }
+            Map<String, Notification> all = new HashMap<>();
+            int created = 0;
+            for (int from = 0; from < members.size(); from += CHUNK) {
+                List<String> chunk = members.subList(from, Math.min(members.size(), from + CHUNK));
+                JdbiNotificationStore.Inserted done = writeChunk(plan, chunk, data, now);
+                all.putAll(done.byRecipient());
+                created += done.created().size();
+                publish(done.created());
+                if (from + CHUNK < members.size()) {
+                    betweenChunks.run();
+                }
+            }
+            metrics.sent(created);
+            return result(plan.request(), all, created);
+        } finally {
+            if (announced) {
+                group.withdraw();
             }
         }
-        metrics.sent(created);
-        return result(plan.request(), all, created);
     }
 
     /**
@@ -132,6 +176,11 @@ public final class SendPipeline {
             created.addAll(done.created());
         }
         return new JdbiNotificationStore.Sent(result(plan.request(), all, created.size()), created);
+    }
+
+    /** Committed transactions that held more than one send (0 with group commit off). For tests and measurements. */
+    public long sharedCommits() {
+        return group == null ? 0 : group.sharedCommits();
     }
 
     /**
@@ -184,11 +233,31 @@ public final class SendPipeline {
     }
 
     private void publish(List<Notification> created) {
-        for (Notification n : created) {
-            bus.publish(StreamEvent.stored(n));
-        }
+        publishEvents(created);
         if (!created.isEmpty() && outbox.hasChannels()) {
             outbox.wake();
+        }
+    }
+
+    /**
+     * Publishes one request's new notifications, those with the same rendered content sharing one
+     * {@link StreamEvent.Shared}: the rest of their fields (data, link, priority, creation time)
+     * are the request's, so a transport encodes all but id, recipient and sequence once.
+     */
+    private void publishEvents(List<Notification> created) {
+        if (created.size() == 1) {
+            bus.publish(StreamEvent.stored(created.get(0)));
+            return;
+        }
+        // Notifications equal in every field but id, recipient and sequence share one encoding
+        // (rendered content differs by locale; a replaced one differs in its inbox state).
+        Map<List<Object>, StreamEvent.Shared> byContent = new HashMap<>();
+        for (Notification n : created) {
+            StreamEvent.Shared shared = byContent.computeIfAbsent(Arrays.asList(n.type(), n.title(), n.message(),
+                    n.data(), n.link(), n.priority(), n.read(), n.createdAt(), n.readAt(), n.seen(), n.seenAt(),
+                    n.archivedAt(), n.snoozedUntil(), n.expiresAt(), n.updatedAt(), n.key(), n.category(),
+                    n.actions()), k -> new StreamEvent.Shared());
+            bus.publish(StreamEvent.stored(n, shared));
         }
     }
 
@@ -197,10 +266,8 @@ public final class SendPipeline {
         boolean queued = false;
         for (JdbiNotificationStore.Sent sent : sends) {
             metrics.sent(sent.created().size());
-            for (Notification n : sent.created()) {
-                bus.publish(StreamEvent.stored(n));
-                queued = true;
-            }
+            publishEvents(sent.created());
+            queued |= !sent.created().isEmpty();
         }
         if (queued && outbox.hasChannels()) {
             outbox.wake();

@@ -46,16 +46,18 @@ final class WsSink implements StreamSink {
 
     @Override
     public void event(StreamEvent event) throws IOException {
+        if (event.kind().carriesNotification()) {
+            // The notification's JSON shares its common fields' encoding with the rest of its send.
+            send("{\"type\":\"" + event.kind().wireName() + "\",\"event_id\":" + event.seq() + ",\"notification\":"
+                    + NotificationJson.of(event) + "}");
+            return;
+        }
         var message = new LinkedHashMap<String, Object>();
         message.put("type", event.kind().wireName());
         if (event.seq() > 0) {
             message.put("event_id", event.seq());
         }
-        if (event.kind().carriesNotification()) {
-            message.put("notification", Json.notificationView(event.notification()));
-        } else {
-            message.putAll(event.fields());
-        }
+        message.putAll(event.fields());
         send(message);
     }
 
@@ -113,7 +115,11 @@ final class WsSink implements StreamSink {
 
     /** Sends one JSON message and waits until it is written. */
     void send(Map<String, Object> message) throws IOException {
-        String text = Json.write(message);
+        send(Json.write(message));
+    }
+
+    /** Sends one message of JSON text and waits until it is written. */
+    private void send(String text) throws IOException {
         synchronized (sendLock) {
             sendGreeting();
             await(c -> session.sendText(text, c));
