@@ -41,6 +41,11 @@ class ReadmeEmbeddingTest {
     }
 
     @Test
+    void readmeQuotesTheApprovalExampleVerbatim() throws IOException {
+        assertReadmeQuotes("actions", EXAMPLES.resolve("ApprovalExample.java"));
+    }
+
+    @Test
     void readmeQuotesThePushExampleVerbatim() throws IOException {
         assertReadmeQuotes("push", EXAMPLES.resolve("PushExample.java"));
     }
