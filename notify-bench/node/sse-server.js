@@ -1,6 +1,10 @@
 // A minimal Node.js SSE server on better-sse, shaped like notify's stream endpoint, for the
-// side-by-side idle-connections benchmark: GET /api/v1/notifications/sse/stream?token=JWT (HS256,
-// verified), a connection_established event, then a heartbeat event every --heartbeat seconds.
+// side-by-side benchmarks: GET /api/v1/notifications/sse/stream?token=JWT (HS256, verified), a
+// connection_established event, then a heartbeat event every --heartbeat seconds; and
+// POST /api/v1/notifications (Bearer JWT, JSON {recipient, type, title, message, ...}): the
+// notification gets an id and the recipient's next sequence number, in memory only (nothing is
+// stored: a restart loses everything), and is pushed as a "notification" event with that id to the
+// recipient's open streams; 201 with {"created":1,"notifications":[...]}.
 // Prints "port=N pid=P"; answers "gc" on stdin with "heap=<bytes used after GC>".
 "use strict";
 const http = require("node:http");
@@ -25,8 +29,56 @@ function verify(token) {
   return claims.sub || null;
 }
 
+const sessions = new Map(); // user -> Set of sessions
+const seqs = new Map(); // user -> last sequence number
+let nextId = 1;
+
+function send(req, res) {
+  const auth = req.headers["authorization"] || "";
+  let user = null;
+  try {
+    user = verify(auth.startsWith("Bearer ") ? auth.slice(7) : null);
+  } catch {
+    user = null;
+  }
+  if (!user) {
+    res.writeHead(401, { "Content-Type": "application/json" }).end('{"error":{"code":"unauthorized"}}');
+    return;
+  }
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    let body;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      body = null;
+    }
+    if (!body || typeof body.recipient !== "string" || typeof body.title !== "string") {
+      res.writeHead(400, { "Content-Type": "application/json" }).end('{"error":{"code":"invalid_request"}}');
+      return;
+    }
+    const seq = (seqs.get(body.recipient) || 0) + 1;
+    seqs.set(body.recipient, seq);
+    const n = {
+      id: nextId++, recipient: body.recipient, seq, type: body.type || "notification", title: body.title,
+      message: body.message || "", data: body.data || {}, link: body.link || null,
+      priority: body.priority || "normal", read: false, created_at: new Date().toISOString(), read_at: null,
+    };
+    for (const session of sessions.get(body.recipient) || []) {
+      session.push(n, "notification", String(seq));
+    }
+    res.writeHead(201, { "Content-Type": "application/json" })
+      .end(JSON.stringify({ created: 1, notifications: [n] }) + "\n");
+  });
+}
+
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, "http://localhost");
+  if (req.method === "POST" && url.pathname === "/api/v1/notifications") {
+    send(req, res);
+    return;
+  }
   if (url.pathname !== "/api/v1/notifications/sse/stream") {
     res.writeHead(404).end();
     return;
@@ -46,7 +98,14 @@ const server = http.createServer(async (req, res) => {
   const timer = setInterval(() => {
     session.push({ type: "heartbeat", timestamp: new Date().toISOString() }, "heartbeat");
   }, heartbeatMs);
-  session.on("disconnected", () => clearInterval(timer));
+  if (!sessions.has(user)) sessions.set(user, new Set());
+  sessions.get(user).add(session);
+  session.on("disconnected", () => {
+    clearInterval(timer);
+    const mine = sessions.get(user);
+    mine.delete(session);
+    if (mine.size === 0) sessions.delete(user);
+  });
 });
 server.keepAliveTimeout = 0;
 server.requestTimeout = 0;

@@ -74,6 +74,8 @@ public final class Bench {
                   e2e     --users=2000 --rates=500,1000,2000,3000 --seconds=10 [--no-warmup] [--sources=1]
                           [--url=http://127.0.0.1:PORT --server-pid=P] [--db=h2|pg] [--pg-url=jdbc:postgresql://...]
                           [--heartbeat=30] [--pool=10] [--secret=...]
+                          [--peer=node [--node=node] [--node-dir=notify-bench/node]]  the same steps against
+                          notify-bench/node's in-memory better-sse server (npm ci there first), then both side by side
                   email   --messages=10000 [--per-message=2000] [--pool=4] [--tls=false] [--no-warmup]
                   burst   --burst=100000 --rate=200 --seconds=20 [--senders=8] [--db=h2|pg] [--pg-url=...]
                   push    --messages=10000 --subscriptions=10000 [--origins=3] [--tls=false] [--http2=false] [--no-warmup]

@@ -32,7 +32,60 @@ final class EndToEndBench {
     private EndToEndBench() {
     }
 
+    /**
+     * Runs the steps against notify (in this JVM, or {@code --url}); with {@code --peer=node} then
+     * the same steps against notify-bench/node's in-memory better-sse server, and a comparison.
+     *
+     * @return notify's steps
+     */
     static List<Step> run(Args args, PrintStream out) throws Exception {
+        String peer = args.get("peer", null);
+        if (peer != null && !peer.equals("node")) {
+            throw new IllegalArgumentException("--peer must be node, not '" + peer + "'");
+        }
+        List<Step> notify;
+        try (TargetServer target = TargetServer.from(args)) {
+            notify = run(args, out, target, Long.parseLong(args.get("server-pid", "-1")), "notify");
+        }
+        if (peer == null) {
+            return notify;
+        }
+        try (NodePeer node = NodePeer.start(args);
+             TargetServer target = TargetServer.at("http://127.0.0.1:" + node.port, args)) {
+            List<Step> nodeSteps = run(args, out, target, node.pid, "Node better-sse (in memory, " + node.version + ")");
+            compare(out, notify, nodeSteps, args.integer("users", 2000));
+        }
+        return notify;
+    }
+
+    /** The two sides' p99 per rate, and the highest rate each held at p99 ≤ 50 ms with nothing lost. */
+    private static void compare(PrintStream out, List<Step> notify, List<Step> node, int users) {
+        Table t = new Table("Side by side, " + users + " SSE users: notify (stores every notification) and Node"
+                + " better-sse (in memory)", "rate/s", "notify p99 ms", "notify lost + POST errors", "Node p99 ms",
+                "Node lost + POST errors");
+        for (int i = 0; i < Math.min(notify.size(), node.size()); i++) {
+            Step a = notify.get(i);
+            Step b = node.get(i);
+            t.row(a.rate(), ms(a.latency().getValueAtPercentile(99)), a.lost() + a.postErrors(),
+                    ms(b.latency().getValueAtPercentile(99)), b.lost() + b.postErrors());
+        }
+        t.print(out);
+        out.printf(Locale.ROOT, "highest rate held at p99 <= 50 ms with nothing lost: notify %s, Node %s%n",
+                held(notify), held(node));
+    }
+
+    private static String held(List<Step> steps) {
+        int best = -1;
+        for (Step s : steps) {
+            if (s.lost() == 0 && s.postErrors() == 0 && s.latency().getValueAtPercentile(99) <= 50_000_000L) {
+                best = Math.max(best, s.rate());
+            }
+        }
+        return best < 0 ? "none of the steps" : best + "/s";
+    }
+
+    private static List<Step> run(Args args, PrintStream out, TargetServer target, long serverPid, String serverName)
+            throws Exception {
         int users = args.integer("users", 2000);
         int seconds = args.integer("seconds", 10);
         List<Integer> rates = new ArrayList<>();
@@ -47,10 +100,9 @@ final class EndToEndBench {
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
 
         List<Step> steps = new ArrayList<>();
-        try (TargetServer target = TargetServer.from(args);
-             SseClients clients = new SseClients(target.address, sources(args.integer("sources", 1)),
+        try (SseClients clients = new SseClients(target.address, sources(args.integer("sources", 1)),
                      (conn, line) -> {
-                         int k = line.startsWith("data: ") ? broadcastId(line, line.indexOf(ID_MARK)) : -1;
+                         int k = line.startsWith("data:") ? broadcastId(line, line.indexOf(ID_MARK)) : -1;
                          if (k < 0) {
                              return;
                          }
@@ -76,7 +128,6 @@ final class EndToEndBench {
                 send(http, create, publisher, users, random, Math.min(rates.get(0), 500), Math.min(seconds, 3),
                         -1, null, new AtomicInteger(), new AtomicInteger());
             }
-            long serverPid = Long.parseLong(args.get("server-pid", "-1"));
             for (int rate : rates) {
                 int n = rate * seconds;
                 recorder.getIntervalHistogram(); // reset
@@ -109,7 +160,7 @@ final class EndToEndBench {
             if (clients.closed.get() > 0 || clients.errors.get() > 0) {
                 out.printf("stream problems: %d closed, %d errors%n", clients.closed.get(), clients.errors.get());
             }
-            Table t = new Table("Personal notifications end to end: " + users + " SSE users, " + seconds
+            Table t = new Table(serverName + ": personal notifications end to end, " + users + " SSE users, " + seconds
                     + " s per step, db " + args.get("db", "h2") + (target.inProcess ? ", server in the same JVM"
                     : ", server at " + target.baseUrl()),
                     "rate/s", "sent", "POST errors", "received", "lost", "dup", "p50 ms", "p99 ms", "p99.9 ms",

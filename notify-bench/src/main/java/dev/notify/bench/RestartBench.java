@@ -131,7 +131,7 @@ final class RestartBench {
                 }
                 return;
             }
-            int k = line.startsWith("data: ") ? EndToEndBench.broadcastId(line, line.indexOf(EndToEndBench.ID_MARK)) : -1;
+            int k = line.startsWith("data:") ? EndToEndBench.broadcastId(line, line.indexOf(EndToEndBench.ID_MARK)) : -1;
             if (k < 0) {
                 return;
             }

@@ -49,6 +49,13 @@ final class TargetServer implements AutoCloseable {
         return target;
     }
 
+    /** A server already running at {@code url} (e.g. a side-by-side peer), tokens signed with {@code --secret}. */
+    static TargetServer at(String url, Args args) {
+        java.net.URI uri = java.net.URI.create(url);
+        return new TargetServer(new InetSocketAddress(uri.getHost(), uri.getPort()), args.get("secret", DEFAULT_SECRET),
+                null);
+    }
+
     static ServerConfig config(Args args, int port) throws IOException {
         Map<String, String> env = new HashMap<>();
         env.put("NOTIFY_PORT", Integer.toString(port));
@@ -59,6 +66,8 @@ final class TargetServer implements AutoCloseable {
         env.put("NOTIFY_HEARTBEAT_SECONDS", args.get("heartbeat", "30"));
         env.put("NOTIFY_WS_PING_SECONDS", args.get("heartbeat", "30"));
         env.put("NOTIFY_DB_POOL_SIZE", args.get("pool", "10"));
+        // A log line per request would measure the console, not the server.
+        env.put("NOTIFY_ACCESS_LOG", "off");
         // The server's cap on open streams defaults to three quarters of its open-file limit; a
         // run that holds more streams than that (idle: 19,000 under ulimit -n 20000) raises it.
         String maxStreams = args.get("max-streams", null);
