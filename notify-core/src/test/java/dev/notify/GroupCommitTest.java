@@ -124,8 +124,8 @@ class GroupCommitTest {
             assertThat(query("SELECT COUNT(*) FROM (SELECT recipient FROM notify_notification GROUP BY recipient"
                     + " HAVING COUNT(*) <> MAX(seq) OR COUNT(DISTINCT seq) <> COUNT(*) OR MIN(seq) <> 1) x"))
                     .as("recipients whose sequences are not 1..n").isZero();
-            // Bursts of two hundred callers share transactions (on any machine some arrive together).
-            assertThat(notify.pipeline().sharedCommits()).isPositive();
+            // Whether these callers shared transactions depends on how the machine scheduled them (on a
+            // loaded one they may arrive one at a time); GroupCommitQueueTest forces the grouping.
 
             Set<Long> storedIds = new HashSet<>();
             stored.forEach(n -> storedIds.add(n.id()));

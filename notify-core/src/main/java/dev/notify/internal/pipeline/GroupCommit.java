@@ -84,6 +84,16 @@ final class GroupCommit {
         return shared.sum();
     }
 
+    /** Writes waiting in the queue for a leader to take them into a group (for tests). */
+    int queued() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Takes back an {@link #announce()} for a write that will not come. */
     void withdraw() {
         arriving.decrementAndGet();
