@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.notify.EventBus;
 import dev.notify.Notify;
 import dev.notify.SendRequest;
-import dev.notify.internal.OutboxStore;
 import dev.notify.outbox.Delivery;
 import dev.notify.outbox.DeliveryChannel;
 import dev.notify.outbox.DeliveryOutcome;
@@ -19,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,10 +28,9 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * (6) Outbox claims per second: {@code --rows} due outbox rows of a channel that delivers at once
  * (filled through notify's own send path, sends to {@code --batch} recipients), then K concurrent
- * claimers for each K in {@code --claimers}: once through {@code outbox().deliverDue()} (claim
- * with {@code FOR UPDATE SKIP LOCKED} and a lease, the channel, and one outcome update per row),
- * once through the same {@code OutboxStore} statements called directly, claim and outcome timed
- * apart. Before every run every row is made due again.
+ * claimers for each K in {@code --claimers}, each through {@code outbox().deliverDue()}: the claim
+ * ({@code SKIP LOCKED} and a lease), the delivery gate, the channel, and the outcome writes, as the
+ * outbox workers run them. Before every run every row is made due again.
  */
 final class ClaimBench {
     static final String CHANNEL = "bench";
@@ -123,38 +120,22 @@ final class ClaimBench {
             }
             out.printf(Locale.ROOT, "%d outbox rows: %d by sends at %.0f rows/s, the rest copied in %d ms%n", outboxRows,
                     sendRows, fillPerSecond, (System.nanoTime() - t1) / 1_000_000);
-            OutboxStore store = new OutboxStore(jdbi);
-            List<String> split = new ArrayList<>();
             for (int k : claimers) {
-                for (boolean direct : new boolean[] {false, true}) {
-                    reset(jdbi, pg); // every run starts from the same rows, all due, none leased
-                    AtomicLong claimNanos = new AtomicLong();
-                    AtomicLong markNanos = new AtomicLong();
-                    AtomicLong firstTenth = new AtomicLong();
-                    AtomicLong lastTenth = new AtomicLong();
-                    Run r = direct ? claimThenMark(store, settings, k, outboxRows, claimNanos, markNanos, firstTenth,
-                            lastTenth) : deliverDue(notify, k);
-                    runs.add(r);
-                    split.add(direct ? String.format(Locale.ROOT,
-                            "claim %.0f%% / mark %.0f%% of thread time; claim %.2f ms per batch in the first tenth,"
-                                    + " %.2f ms in the last", 100.0 * claimNanos.get() / (claimNanos.get()
-                                    + markNanos.get()), 100.0 * markNanos.get() / (claimNanos.get() + markNanos.get()),
-                            firstTenth.get() / 1e6 / Math.max(1, outboxRows / 10 / settings.batchSize()),
-                            lastTenth.get() / 1e6 / Math.max(1, outboxRows / 10 / settings.batchSize())) : "");
-                    out.printf(Locale.ROOT, "%s, %d claimer(s): %d rows in %d ms, %.0f/s %s%n", r.what(), k, r.rows(),
-                            r.nanos() / 1_000_000, r.perSecond(), split.get(split.size() - 1));
-                }
+                reset(jdbi, pg); // every run starts from the same rows, all due, none leased
+                Run r = deliverDue(notify, k);
+                runs.add(r);
+                out.printf(Locale.ROOT, "%s, %d claimer(s): %d rows in %d ms, %.0f/s%n", r.what(), k, r.rows(),
+                        r.nanos() / 1_000_000, r.perSecond());
             }
             Table t = new Table("Outbox claims: " + outboxRows + " due rows (" + sendRows + " by sends to " + batch
                     + " recipients at " + String.format(Locale.ROOT, "%.0f", fillPerSecond)
                     + " rows/s, the rest SQL copies of them), "
                     + (pg ? "PostgreSQL" : db.equals("h2") ? "H2 file" : url) + ", batches of "
                     + settings.batchSize() + ", a channel that delivers at once",
-                    "path", "claimers", "rows", "ms", "rows/s", "split");
-            for (int i = 0; i < runs.size(); i++) {
-                Run r = runs.get(i);
+                    "path", "claimers", "rows", "ms", "rows/s");
+            for (Run r : runs) {
                 t.row(r.what(), r.claimers(), r.rows(), r.nanos() / 1_000_000,
-                        String.format(Locale.ROOT, "%.0f", r.perSecond()), split.get(i));
+                        String.format(Locale.ROOT, "%.0f", r.perSecond()));
             }
             t.print(out);
             return runs;
@@ -172,44 +153,6 @@ final class ClaimBench {
 
     private static Run deliverDue(Notify notify, int k) throws Exception {
         return timed("claim + deliver + mark (deliverDue)", k, () -> (long) notify.outbox().deliverDue());
-    }
-
-    /**
-     * The statements of {@code deliverDue} without the gate and the channel: {@code claimRows},
-     * then {@code delivered} per row, timed apart. Claiming alone (leaving rows leased) would make
-     * every later claim step over all earlier leased rows in the claimable index, which the real
-     * path never does.
-     */
-    private static Run claimThenMark(OutboxStore store, OutboxSettings settings, int k, long rows, AtomicLong claimNanos,
-                                     AtomicLong markNanos, AtomicLong firstTenth, AtomicLong lastTenth) throws Exception {
-        AtomicLong owners = new AtomicLong();
-        AtomicLong done = new AtomicLong();
-        return timed("claimRows + delivered(), timed apart", k, () -> {
-            long n = 0;
-            while (true) {
-                String owner = "bench-" + owners.incrementAndGet();
-                long t0 = System.nanoTime();
-                List<Delivery> batch = store.claim(owner, Set.of(CHANNEL), settings.batchSize(), Instant.now(),
-                        settings.lease());
-                long t1 = System.nanoTime();
-                if (batch.isEmpty()) {
-                    return n;
-                }
-                long before = done.getAndAdd(batch.size());
-                if (before < rows / 10) {
-                    firstTenth.addAndGet(t1 - t0);
-                } else if (before >= rows - rows / 10) {
-                    lastTenth.addAndGet(t1 - t0);
-                }
-                Instant now = Instant.now();
-                for (Delivery d : batch) {
-                    store.delivered(d.outboxId(), owner, now);
-                }
-                claimNanos.addAndGet(t1 - t0);
-                markNanos.addAndGet(System.nanoTime() - t1);
-                n += batch.size();
-            }
-        });
     }
 
     private static Run timed(String what, int k, Callable<Long> claimer) throws Exception {

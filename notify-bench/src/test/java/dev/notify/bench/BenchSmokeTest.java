@@ -120,7 +120,7 @@ class BenchSmokeTest {
     void claimsDeliverEveryOutboxRowOnceAtEachConcurrency() throws Exception {
         List<ClaimBench.Run> runs = ClaimBench.run(args("--rows=600", "--send-rows=200", "--batch=200",
                 "--claimers=1,3"), out);
-        assertThat(runs).hasSize(4).allSatisfy(r -> assertThat(r.rows()).isEqualTo(600));
+        assertThat(runs).hasSize(2).allSatisfy(r -> assertThat(r.rows()).isEqualTo(600));
     }
 
     @Test
