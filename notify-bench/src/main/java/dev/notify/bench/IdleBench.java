@@ -177,7 +177,8 @@ final class IdleBench {
         }
     }
 
-    private static String nodeVersion(String node) {
+    /** {@code node --version} as "node vX.Y.Z", or "node ?". */
+    static String nodeVersion(String node) {
         try {
             Process p = new ProcessBuilder(node, "--version").redirectErrorStream(true).start();
             return "node " + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -42,15 +42,8 @@ final class NodePeer implements AutoCloseable {
             p.destroyForcibly();
             throw new IllegalStateException("the Node server did not start: " + hello);
         }
-        String version;
-        try {
-            Process v = new ProcessBuilder(node, "--version").redirectErrorStream(true).start();
-            version = "node " + new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            version = "node ?";
-        }
         return new NodePeer(p, Integer.parseInt(hello.substring(5).split(" ")[0]),
-                Long.parseLong(hello.split("pid=")[1].trim()), version);
+                Long.parseLong(hello.split("pid=")[1].trim()), IdleBench.nodeVersion(node));
     }
 
     @Override

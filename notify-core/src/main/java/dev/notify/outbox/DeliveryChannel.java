@@ -81,6 +81,31 @@ public interface DeliveryChannel extends AutoCloseable {
     }
 
     /**
+     * The outcomes of {@code batch}, in its order, as {@code deliver} reports them to the sink it is
+     * given: what a channel that overrides {@link #deliver(List, OutcomeSink)} returns from
+     * {@link #deliver(List)}, e.g. {@code return DeliveryChannel.collectOutcomes(batch, sink -> deliver(batch, sink));}.
+     *
+     * @param batch   the deliveries, each reported once
+     * @param deliver delivers the batch, reporting to the sink it is passed; returns when all are reported
+     * @return one outcome per delivery, in the batch's order
+     * @throws IllegalStateException if a delivery was not reported
+     */
+    static List<DeliveryOutcome> collectOutcomes(List<Delivery> batch, java.util.function.Consumer<OutcomeSink> deliver) {
+        DeliveryOutcome[] outcomes = new DeliveryOutcome[batch.size()];
+        java.util.Map<Delivery, Integer> index = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            index.put(batch.get(i), i);
+        }
+        deliver.accept((d, outcome) -> outcomes[index.get(d)] = outcome);
+        for (int i = 0; i < outcomes.length; i++) {
+            if (outcomes[i] == null) {
+                throw new IllegalStateException("delivery " + i + " of " + outcomes.length + " was not reported");
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    /**
      * Delivers a batch and reports each outcome to {@code sink} as soon as it is known, so the
      * outbox records it at once instead of after the whole batch. Returns when every delivery has
      * been reported; a delivery left unreported is retried. The default calls {@link #deliver(List)}

@@ -165,13 +165,7 @@ public final class PushChannel implements DeliveryChannel {
      */
     @Override
     public List<DeliveryOutcome> deliver(List<Delivery> batch) {
-        DeliveryOutcome[] outcomes = new DeliveryOutcome[batch.size()];
-        Map<Delivery, Integer> index = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            index.put(batch.get(i), i);
-        }
-        deliver(batch, (d, outcome) -> outcomes[index.get(d)] = outcome);
-        return List.of(outcomes);
+        return DeliveryChannel.collectOutcomes(batch, sink -> deliver(batch, sink));
     }
 
     /**
