@@ -56,13 +56,12 @@ public final class Bench {
 
     /** A notify server for load runs in its own process: prints {@code port=N pid=P} and runs until killed. */
     private static void server(Args a, PrintStream out) throws Exception {
-        ServerConfig config = TargetServer.config(a, a.integer("port", 0));
-        NotifyServer server = NotifyServer.start(config, System.err);
-        out.println("port=" + server.port() + " pid=" + ProcessHandle.current().pid());
+        TargetServer.Started started = TargetServer.start(a, a.integer("port", 0), System.err);
+        out.println("port=" + started.server().port() + " pid=" + ProcessHandle.current().pid());
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            TargetServer.deleteTree(config.dataDirectory());
+            started.server().close();
+            TargetServer.deleteTree(started.dataDirectory());
         }));
         Thread.currentThread().join();
     }

@@ -254,9 +254,8 @@ final class IdleBench {
     public static final class ServerMain {
         public static void main(String[] argv) throws Exception {
             Args a = new Args(argv, 0);
-            var config = TargetServer.config(a, 0);
-            var server = dev.notify.server.NotifyServer.start(config,
-                    new PrintStream(java.io.OutputStream.nullOutputStream()));
+            var started = TargetServer.start(a, 0, new PrintStream(java.io.OutputStream.nullOutputStream()));
+            var server = started.server();
             System.out.println("port=" + server.port() + " pid=" + ProcessHandle.current().pid());
             System.out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -271,7 +270,7 @@ final class IdleBench {
                 }
             }
             server.close();
-            TargetServer.deleteTree(config.dataDirectory());
+            TargetServer.deleteTree(started.dataDirectory());
             System.exit(0);
         }
     }

@@ -42,10 +42,10 @@ final class TargetServer implements AutoCloseable {
             java.net.URI uri = java.net.URI.create(url);
             return new TargetServer(new InetSocketAddress(uri.getHost(), uri.getPort()), secret, null);
         }
-        ServerConfig config = config(args, 0);
-        NotifyServer server = NotifyServer.start(config, new PrintStream(OutputStream.nullOutputStream()));
-        TargetServer target = new TargetServer(new InetSocketAddress("127.0.0.1", server.port()), secret, server);
-        target.dataDirectory = config.dataDirectory();
+        Started started = start(args, 0, new PrintStream(OutputStream.nullOutputStream()));
+        TargetServer target = new TargetServer(new InetSocketAddress("127.0.0.1", started.server().port()), secret,
+                started.server());
+        target.dataDirectory = started.dataDirectory();
         return target;
     }
 
@@ -56,7 +56,23 @@ final class TargetServer implements AutoCloseable {
                 null);
     }
 
-    static ServerConfig config(Args args, int port) throws IOException {
+    /** A server started by {@link #start} and the temporary directory its H2 files are in. */
+    record Started(NotifyServer server, Path dataDirectory) {
+    }
+
+    /**
+     * Starts the standalone server in this JVM with the benchmark's settings on top of this
+     * process's environment (the server reads its operational settings, such as
+     * {@code NOTIFY_GROUP_COMMIT} or {@code NOTIFY_WARMUP_SECONDS}, from there).
+     */
+    static Started start(Args args, int port, PrintStream out) throws IOException {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(settings(args, port));
+        ServerConfig config = ServerConfig.fromEnvironment(env);
+        return new Started(NotifyServer.start(config, env, out), config.dataDirectory());
+    }
+
+    private static Map<String, String> settings(Args args, int port) throws IOException {
         Map<String, String> env = new HashMap<>();
         env.put("NOTIFY_PORT", Integer.toString(port));
         env.put("NOTIFY_HOST", "127.0.0.1");
@@ -68,6 +84,10 @@ final class TargetServer implements AutoCloseable {
         env.put("NOTIFY_DB_POOL_SIZE", args.get("pool", "10"));
         // A log line per request would measure the console, not the server.
         env.put("NOTIFY_ACCESS_LOG", "off");
+        // One publisher token sends every notification of a run: the per-publisher send limit
+        // (1,000/s by default) would answer 429 above it and the run would measure the limiter
+        // (whose cost `ops` measures), not the send path.
+        env.put("NOTIFY_LIMIT_SENDS_PER_SECOND", args.get("send-limit", "0"));
         // The server's cap on open streams defaults to three quarters of its open-file limit; a
         // run that holds more streams than that (idle: 19,000 under ulimit -n 20000) raises it.
         String maxStreams = args.get("max-streams", null);
@@ -81,7 +101,7 @@ final class TargetServer implements AutoCloseable {
         } else if (!db.equals("h2")) {
             env.put("NOTIFY_DB_URL", db);
         }
-        return ServerConfig.fromEnvironment(env);
+        return env;
     }
 
     String userToken(String user) {
