@@ -58,7 +58,8 @@ import java.util.regex.Pattern;
  *                       {@code notification_updated}) instead of adding one; out-of-band channels
  *                       use it as their collapse identifier (the Web Push {@code Topic})
  * @param actions        up to {@value NotificationAction#MAX_PER_NOTIFICATION} buttons (never null)
- * @param expiresAt      when the notification stops being shown (then housekeeping deletes it), or null
+ * @param expiresAt      when the notification stops being shown (then housekeeping deletes it), or null;
+ *                       in the years 1 to 9999 (UTC)
  */
 public record SendRequest(
         List<String> recipients,
@@ -79,6 +80,9 @@ public record SendRequest(
         java.time.Instant expiresAt) {
 
     private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9_.:-]+");
+    /** The range of {@code expiresAt} every supported database stores as it is. */
+    private static final java.time.Instant EARLIEST_EXPIRY = java.time.Instant.parse("0001-01-01T00:00:00Z");
+    private static final java.time.Instant LATEST_EXPIRY = java.time.Instant.parse("9999-12-31T23:59:59.999999Z");
 
     public SendRequest {
         checkTextAndNumbers(recipients, type, title, message, data, link, idempotencyKey, email, template, params, topic);
@@ -157,6 +161,10 @@ public record SendRequest(
                 throw InvalidRequestException.field("actions", "must be at most " + Limits.DATA_JSON_MAX
                         + " characters as JSON but were " + length);
             }
+        }
+        if (expiresAt != null && (expiresAt.isBefore(EARLIEST_EXPIRY) || expiresAt.isAfter(LATEST_EXPIRY))) {
+            throw InvalidRequestException.field("expires_at", "must be an instant in the years 1 to 9999 but was "
+                    + expiresAt);
         }
         if (email != null) {
             if (recipients.size() != 1 || topic != null) {

@@ -488,7 +488,8 @@ public final class JdbiNotificationStore {
             h.createUpdate("DELETE FROM notify_action_performed WHERE performed_at < :t")
                     .bind("t", timestamp(changesBefore))
                     .execute();
-            return h.createUpdate("DELETE FROM notify_notification WHERE expires_at IS NOT NULL AND expires_at <= :now")
+            return h.createUpdate(DELETE_EXPIRED)
+                    .bind("floor", timestamp(TIME_FLOOR))
                     .bind("now", timestamp(now))
                     .execute();
         });
@@ -764,10 +765,29 @@ public final class JdbiNotificationStore {
     public record DueSnooze(long id, String recipient, Instant until) {
     }
 
+    /**
+     * The lower bound of the range the housekeeping queries below read in the {@code snoozed_until}
+     * and {@code expires_at} indexes. Most rows hold NULL there, and H2 keeps NULLs in its indexes
+     * (first, in ascending order): {@code IS NOT NULL AND x <= :now} alone makes it read every
+     * NULL entry, i.e. the whole table, on each run; with {@code x >= :floor} it reads only the
+     * rows that are snoozed or expire. Year 1 is before any time a snooze or an expiry can hold.
+     */
+    static final Instant TIME_FLOOR = Instant.parse("0001-01-01T00:00:00Z");
+
+    /** Deletes the notifications whose expiry has passed (binds {@code floor}, {@code now}). */
+    static final String DELETE_EXPIRED = "DELETE FROM notify_notification"
+            + " WHERE expires_at >= :floor AND expires_at <= :now";
+    /** The snoozes due (binds {@code floor}, {@code now}, {@code limit}), earliest first. */
+    static final String DUE_SNOOZES = "SELECT id, recipient, snoozed_until FROM notify_notification"
+            + " WHERE snoozed_until >= :floor AND snoozed_until <= :now ORDER BY snoozed_until LIMIT :limit";
+    /** The earliest snooze still to come due (binds {@code floor}). */
+    static final String NEXT_SNOOZE = "SELECT snoozed_until FROM notify_notification"
+            + " WHERE snoozed_until >= :floor ORDER BY snoozed_until LIMIT 1";
+
     /** Snoozes due at {@code now}, earliest first. */
     public List<DueSnooze> dueSnoozes(Instant now, int limit) {
-        return withHandle(h -> h.createQuery("SELECT id, recipient, snoozed_until FROM notify_notification"
-                        + " WHERE snoozed_until IS NOT NULL AND snoozed_until <= :now ORDER BY snoozed_until LIMIT :limit")
+        return withHandle(h -> h.createQuery(DUE_SNOOZES)
+                .bind("floor", timestamp(TIME_FLOOR))
                 .bind("now", timestamp(now))
                 .bind("limit", limit)
                 .map((rs, ctx) -> new DueSnooze(rs.getLong(1), rs.getString(2), instant(rs, "snoozed_until")))
@@ -776,10 +796,10 @@ public final class JdbiNotificationStore {
 
     /** The earliest snooze still to come due, if any. */
     public Optional<Instant> nextSnoozeDue() {
-        return withHandle(h -> h.createQuery("SELECT MIN(snoozed_until) AS due FROM notify_notification"
-                        + " WHERE snoozed_until IS NOT NULL")
-                .map((rs, ctx) -> Optional.ofNullable(instant(rs, "due")))
-                .one());
+        return withHandle(h -> h.createQuery(NEXT_SNOOZE)
+                .bind("floor", timestamp(TIME_FLOOR))
+                .map((rs, ctx) -> instant(rs, "snoozed_until"))
+                .findOne());
     }
 
     /**

@@ -147,7 +147,10 @@ class InboxModelApiTest {
                 "invalid_actions",
                 "{\"recipient\":\"alice\",\"title\":\"t\",\"actions\":[{\"label\":\"x\",\"kind\":\"button\"}]}",
                 "invalid_actions",
-                "{\"recipient\":\"alice\",\"title\":\"t\",\"expires_at\":\"tomorrow\"}", "invalid_expires_at");
+                "{\"recipient\":\"alice\",\"title\":\"t\",\"expires_at\":\"tomorrow\"}", "invalid_expires_at",
+                // An instant no supported database stores as it is.
+                "{\"recipient\":\"alice\",\"title\":\"t\",\"expires_at\":\"-5000-01-01T00:00:00Z\"}",
+                "invalid_expires_at");
         for (var e : bad.entrySet()) {
             HttpResponse<String> r = server.post(BASE, publisher, e.getKey());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
