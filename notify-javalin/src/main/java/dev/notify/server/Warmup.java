@@ -23,13 +23,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
- * Warms the JIT before a server reports ready: a private server (same code, an in-memory H2
- * database, port 0 on loopback, no email or push) is driven over HTTP for a few seconds with the
- * requests a live server serves most (sends to users holding SSE and WebSocket streams, inbox
- * pages, unread counts, mark read), then closed. The code the real server runs is then compiled,
+ * Warms the JIT before a server reports ready: a private server (same code, its own embedded H2
+ * file database in a temporary directory, written as the default one is, port 0 on loopback, no
+ * email or push) is driven over HTTP for a few seconds with the requests a live server serves most
+ * (sends to users holding SSE and WebSocket streams, streams reconnecting with
+ * {@code Last-Event-ID} and replaying what they missed, inbox pages, unread counts, mark read),
+ * then closed. A file database, not an in-memory one, because H2 writes and reads its pages only
+ * for files, and on the default database that is a large part of every send. The code the real server runs is then compiled,
  * so a node that starts under load (a rolling restart, with every client reconnecting at once)
  * does not answer its first seconds at interpreter speed. While it runs, {@code /health/ready}
  * reports the check {@code warmup} as failing, so a load balancer keeps traffic away.
@@ -113,17 +118,16 @@ final class Warmup implements Supplier<Health.Check> {
             env.put("NOTIFY_HOST", "127.0.0.1");
             env.put("NOTIFY_PORT", "0");
             env.put("NOTIFY_DATA_DIR", dir.toString());
-            env.put("NOTIFY_DB_URL", "jdbc:h2:mem:notify-warmup-" + HexFormat.of().formatHex(secret, 0, 6)
-                    + ";DB_CLOSE_DELAY=-1");
             env.put("NOTIFY_JWT_SECRET", HexFormat.of().formatHex(secret));
             env.put(NotifyServer.ACCESS_LOG, "off");
             env.put("NOTIFY_LIMIT_SENDS_PER_SECOND", "1000000");
             env.put("NOTIFY_LIMIT_STREAMS_PER_MINUTE", "1000000");
             server = NotifyServer.start(ServerConfig.fromEnvironment(env), env,
                     new PrintStream(OutputStream.nullOutputStream()));
-            sends = drive(server, length.toNanos() - (System.nanoTime() - start));
-            state = "warmed up: " + sends + " sends in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
-                    + " ms";
+            AtomicInteger resumed = new AtomicInteger();
+            sends = drive(server, length.toNanos() - (System.nanoTime() - start), resumed);
+            state = "warmed up: " + sends + " sends, " + resumed.get() + " streams resumed with Last-Event-ID in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
         } catch (InterruptedException e) {
             state = "warm-up stopped";
         } catch (Exception | LinkageError e) {
@@ -141,15 +145,17 @@ final class Warmup implements Supplier<Health.Check> {
     }
 
     /** Sends to stream-holding users and reads their inboxes until {@code nanos} have passed. */
-    private static int drive(NotifyServer server, long nanos) throws InterruptedException, IOException {
+    private static int drive(NotifyServer server, long nanos, AtomicInteger resumed)
+            throws InterruptedException, IOException {
         long deadline = System.nanoTime() + nanos;
         String base = "http://127.0.0.1:" + server.port();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         var tokens = server.authenticator();
         String publisher = "Bearer " + tokens.issue("warmup-publisher", Set.of("publish"), Duration.ofHours(1));
-        List<CompletableFuture<?>> streams = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<Stream<String>>>> streams = new ArrayList<>();
         List<WebSocket> sockets = new ArrayList<>();
+        URI streamUri = URI.create(base + "/api/v1/notifications/sse/stream");
         for (int u = 0; u < STREAM_USERS; u++) {
             String token = tokens.issue("w" + u, Set.of(), Duration.ofHours(1));
             if (u % 4 == 0) {
@@ -163,9 +169,7 @@ final class Warmup implements Supplier<Health.Check> {
                             }
                         }).orTimeout(10, TimeUnit.SECONDS).join());
             } else {
-                streams.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/notifications/sse/stream"))
-                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofLines())
-                        .thenAccept(r -> r.body().forEach(line -> { })));
+                streams.add(openStream(http, streamUri, token, null, resumed));
             }
         }
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
@@ -177,6 +181,16 @@ final class Warmup implements Supplier<Health.Check> {
             }
             inFlight.acquire();
             int u = sends % STREAM_USERS;
+            if (sends % 32 == 31) {
+                // A client that lost its connection: its stream reopened with the last id it saw,
+                // a few notifications back, so the server replays the rest before going live.
+                int index = (sends / 32) % streams.size();
+                int user = index + index / 3 + 1; // the users without a WebSocket: 1, 2, 3, 5, 6, 7, ...
+                close(streams.get(index));
+                long seen = Math.max(0, sends / STREAM_USERS - 4);
+                String token = tokens.issue("w" + user, Set.of(), Duration.ofHours(1));
+                streams.set(index, openStream(http, streamUri, token, Long.toString(seen), resumed));
+            }
             HttpRequest req;
             if (sends % 8 == 7) {
                 // The reads a page makes: the first page, the unread count, and mark-all-read.
@@ -200,8 +214,35 @@ final class Warmup implements Supplier<Health.Check> {
         }
         inFlight.acquire(IN_FLIGHT);
         sockets.forEach(ws -> ws.abort());
-        streams.forEach(s -> s.cancel(true));
+        streams.forEach(Warmup::close);
         return sends;
+    }
+
+    /** An SSE stream, read until {@link #close closed}, resuming after {@code lastEventId} when given. */
+    private static CompletableFuture<HttpResponse<Stream<String>>> openStream(
+            HttpClient http, URI uri, String token, String lastEventId, AtomicInteger resumed) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        var response = http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofLines());
+        response.thenAccept(r -> {
+            if (lastEventId != null && r.statusCode() == 200) {
+                resumed.incrementAndGet();
+            }
+            try (Stream<String> lines = r.body()) {
+                lines.forEach(line -> { });
+            } catch (RuntimeException e) {
+                // closed by the warm-up
+            }
+        });
+        return response;
+    }
+
+    /** Closes a stream's connection: at once if it is open, when it opens otherwise. */
+    private static void close(CompletableFuture<HttpResponse<Stream<String>>> stream) {
+        stream.cancel(true);
+        stream.thenAccept(r -> r.body().close());
     }
 
     private static void deleteTree(Path dir) {
