@@ -1,7 +1,5 @@
 package dev.notify.bench;
 
-import dev.notify.server.NotifyServer;
-import dev.notify.server.ServerConfig;
 import java.io.PrintStream;
 import java.util.Arrays;
 
