@@ -74,6 +74,7 @@ public final class NotifyWiring {
             EventBus bus = chosenBus != null ? chosenBus : busFor(hostDataSource);
             DataSource autoCommit = new AutoCommitDataSource(hostDataSource);
             H2Durability.warnIfDelayed(autoCommit, "application data source");
+            H2Recovery.finishCommittedLeftovers(autoCommit, "application data source");
             start(bus, autoCommit, autoCommit::getConnection);
             return new Database(autoCommit, "application data source", null, bus, chosenBus == null);
         }
@@ -95,6 +96,9 @@ public final class NotifyWiring {
             EventBus bus = chosenBus != null ? chosenBus
                     : url.startsWith("jdbc:postgresql:") ? EventBus.postgres() : EventBus.local();
             H2Durability.warnIfDelayed(pool, redact(url));
+            // Before anything reads or writes: a send cut short by a crash inside its commit is
+            // otherwise partly invisible and blocks its own retry (see H2Recovery).
+            H2Recovery.finishCommittedLeftovers(pool, redact(url));
             start(bus, pool, () -> listeningConnection(url, connectionTimeout));
             return new Database(pool, redact(url), pool, bus, chosenBus == null);
         } catch (RuntimeException e) {
