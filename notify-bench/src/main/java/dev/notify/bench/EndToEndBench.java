@@ -157,6 +157,10 @@ final class EndToEndBench {
                 out.printf(Locale.ROOT, "rate %d/s: received %d of %d, p99 %.1f ms%n", rate, got, n,
                         h.getValueAtPercentile(99) / 1e6);
             }
+            if (RATE_LIMITED.get() > 0) {
+                out.printf("%d POST errors were 429 rate_limited: the server's send limit, not its capacity"
+                        + " (a notify-bench server: --send-limit=0; another: NOTIFY_LIMIT_SENDS_PER_SECOND=0)%n", RATE_LIMITED.get());
+            }
             if (clients.closed.get() > 0 || clients.errors.get() > 0) {
                 out.printf("stream problems: %d closed, %d errors%n", clients.closed.get(), clients.errors.get());
             }
@@ -209,6 +213,9 @@ final class EndToEndBench {
                 inFlight.decrementAndGet();
                 if (e != null || r.statusCode() / 100 != 2) {
                     errors.incrementAndGet();
+                    if (e == null && r.statusCode() == 429) {
+                        RATE_LIMITED.incrementAndGet();
+                    }
                 }
             });
         }
@@ -216,6 +223,9 @@ final class EndToEndBench {
             Thread.sleep(10);
         }
     }
+
+    /** POSTs answered 429 in this run: a server's send limit counted as POST errors would pass for a slow server. */
+    private static final AtomicInteger RATE_LIMITED = new AtomicInteger();
 
     /** Marks a numbered notification in a frame: its title is {@code b:<id>}. */
     static final String ID_MARK = "\"title\":\"b:";
