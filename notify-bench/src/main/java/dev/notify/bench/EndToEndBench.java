@@ -100,6 +100,8 @@ final class EndToEndBench {
         Recorder recorder = new Recorder(TimeUnit.SECONDS.toNanos(60), 3);
 
         List<Step> steps = new ArrayList<>();
+        // POSTs answered 429: a send limit counted among the POST errors would pass for a slow server.
+        AtomicInteger rateLimited = new AtomicInteger();
         try (SseClients clients = new SseClients(target.address, sources(args.integer("sources", 1)),
                      (conn, line) -> {
                          int k = line.startsWith("data:") ? broadcastId(line, line.indexOf(ID_MARK)) : -1;
@@ -126,7 +128,7 @@ final class EndToEndBench {
             if (!noWarmup) {
                 // Warm-up: JIT both sides at a modest rate; not reported.
                 send(http, create, publisher, users, random, Math.min(rates.get(0), 500), Math.min(seconds, 3),
-                        -1, null, new AtomicInteger(), new AtomicInteger());
+                        -1, null, new AtomicInteger(), rateLimited, new AtomicInteger());
             }
             for (int rate : rates) {
                 int n = rate * seconds;
@@ -138,7 +140,8 @@ final class EndToEndBench {
                 long cpu0 = Machine.processCpuNanos();
                 long serverCpu0 = serverPid > 0 ? Machine.processCpuNanos(serverPid) : 0;
                 long t0 = System.nanoTime();
-                send(http, create, publisher, users, random, rate, seconds, next, scheduled, postErrors, inFlight);
+                send(http, create, publisher, users, random, rate, seconds, next, scheduled, postErrors, rateLimited,
+                        inFlight);
                 long wall = System.nanoTime() - t0;
                 long cpu = Machine.processCpuNanos() - cpu0;
                 long serverCpu = serverPid > 0 ? Machine.cpuDelta(serverCpu0, Machine.processCpuNanos(serverPid)) : -1;
@@ -157,9 +160,9 @@ final class EndToEndBench {
                 out.printf(Locale.ROOT, "rate %d/s: received %d of %d, p99 %.1f ms%n", rate, got, n,
                         h.getValueAtPercentile(99) / 1e6);
             }
-            if (RATE_LIMITED.get() > 0) {
+            if (rateLimited.get() > 0) {
                 out.printf("%d POST errors were 429 rate_limited: the server's send limit, not its capacity"
-                        + " (a notify-bench server: --send-limit=0; another: NOTIFY_LIMIT_SENDS_PER_SECOND=0)%n", RATE_LIMITED.get());
+                        + " (a notify-bench server: --send-limit=0; another: NOTIFY_LIMIT_SENDS_PER_SECOND=0)%n", rateLimited.get());
             }
             if (clients.closed.get() > 0 || clients.errors.get() > 0) {
                 out.printf("stream problems: %d closed, %d errors%n", clients.closed.get(), clients.errors.get());
@@ -188,7 +191,7 @@ final class EndToEndBench {
     /** Open-loop sender: message k is due at t0 + k/rate and its latency clock starts then. */
     private static void send(HttpClient http, URI create, String publisher, int users, SplittableRandom random,
                              int rate, int seconds, int firstId, AtomicLongArray scheduled, AtomicInteger errors,
-                             AtomicInteger inFlight) throws InterruptedException {
+                             AtomicInteger rateLimited, AtomicInteger inFlight) throws InterruptedException {
         int n = rate * seconds;
         long t0 = System.nanoTime();
         double interval = 1e9 / rate;
@@ -214,7 +217,7 @@ final class EndToEndBench {
                 if (e != null || r.statusCode() / 100 != 2) {
                     errors.incrementAndGet();
                     if (e == null && r.statusCode() == 429) {
-                        RATE_LIMITED.incrementAndGet();
+                        rateLimited.incrementAndGet();
                     }
                 }
             });
@@ -223,9 +226,6 @@ final class EndToEndBench {
             Thread.sleep(10);
         }
     }
-
-    /** POSTs answered 429 in this run: a server's send limit counted as POST errors would pass for a slow server. */
-    private static final AtomicInteger RATE_LIMITED = new AtomicInteger();
 
     /** Marks a numbered notification in a frame: its title is {@code b:<id>}. */
     static final String ID_MARK = "\"title\":\"b:";

@@ -770,7 +770,8 @@ public final class JdbiNotificationStore {
      * and {@code expires_at} indexes. Most rows hold NULL there, and H2 keeps NULLs in its indexes
      * (first, in ascending order): {@code IS NOT NULL AND x <= :now} alone makes it read every
      * NULL entry, i.e. the whole table, on each run; with {@code x >= :floor} it reads only the
-     * rows that are snoozed or expire. Year 1 is before any time a snooze or an expiry can hold.
+     * rows that are snoozed or expire. Year 1 is before any time a snooze or an expiry can hold: a
+     * snooze ends in the future, and {@code SendRequest} refuses an expiry before year 1.
      */
     static final Instant TIME_FLOOR = Instant.parse("0001-01-01T00:00:00Z");
 

@@ -370,8 +370,14 @@ class InboxPageBrowserTest {
         return (JavascriptExecutor) browser;
     }
 
+    /**
+     * A wait that polls again when the element it just found was re-rendered before it was read
+     * (the page replaces a list item whenever its notification changes).
+     */
     private WebDriverWait wait(Duration timeout) {
-        return new WebDriverWait(browser, timeout);
+        WebDriverWait wait = new WebDriverWait(browser, timeout);
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return wait;
     }
 
     private WebElement waitFor(By by) {
